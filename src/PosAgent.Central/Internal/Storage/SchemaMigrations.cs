@@ -1,0 +1,100 @@
+namespace PosAgent.Central.Internal.Storage;
+
+/// <summary>
+/// The schema, as numbered steps applied in order and recorded in schema_migrations. A step is
+/// never edited once released: change the schema by adding the next one, for both databases.
+/// Times are UTC ticks (BIGINT); protobuf payloads are BLOB/BYTEA.
+/// </summary>
+internal static class SchemaMigrations
+{
+    private const string V1Common = """
+        CREATE TABLE credentials (
+            credential_id TEXT PRIMARY KEY,
+            role INTEGER NOT NULL,
+            terminal_id TEXT,
+            store_id TEXT,
+            description TEXT NOT NULL,
+            secret_hash {BLOB} NOT NULL,
+            created_at BIGINT NOT NULL,
+            revoked_at BIGINT,
+            last_seen_at BIGINT);
+        CREATE INDEX ix_credentials_terminal ON credentials (terminal_id);
+        CREATE TABLE programs (
+            program_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            definition_json TEXT NOT NULL,
+            name TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            loaded_at BIGINT NOT NULL,
+            active INTEGER NOT NULL,
+            activated_at BIGINT,
+            PRIMARY KEY (program_id, version));
+        CREATE TABLE members (
+            member_id TEXT PRIMARY KEY,
+            request_id TEXT UNIQUE,
+            phone TEXT NOT NULL,
+            payload {BLOB} NOT NULL,
+            registered_at BIGINT NOT NULL);
+        CREATE INDEX ix_members_phone ON members (phone);
+        CREATE TABLE accounts (
+            account_id TEXT PRIMARY KEY,
+            member_id TEXT NOT NULL REFERENCES members (member_id),
+            program_id TEXT NOT NULL,
+            state_json TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            balance BIGINT NOT NULL,
+            usable BIGINT NOT NULL,
+            pending BIGINT NOT NULL,
+            tier TEXT NOT NULL,
+            status TEXT NOT NULL,
+            joined_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL);
+        CREATE INDEX ix_accounts_member ON accounts (member_id);
+        CREATE TABLE cards (
+            card_number TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts (account_id),
+            status INTEGER NOT NULL,
+            issued_at BIGINT NOT NULL,
+            valid_until BIGINT,
+            replaced_by TEXT,
+            reason TEXT,
+            request_id TEXT UNIQUE);
+        CREATE INDEX ix_cards_account ON cards (account_id);
+        CREATE TABLE ledger (
+            transaction_id TEXT PRIMARY KEY,
+            account_id TEXT,
+            terminal_id TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            business_time BIGINT NOT NULL,
+            applied_at BIGINT NOT NULL,
+            outcome INTEGER NOT NULL,
+            request {BLOB} NOT NULL,
+            result {BLOB} NOT NULL);
+        CREATE INDEX ix_ledger_account ON ledger (account_id, business_time);
+        CREATE TABLE change_counter (id INTEGER PRIMARY KEY, value BIGINT NOT NULL);
+        INSERT INTO change_counter (id, value) VALUES (1, 0);
+        CREATE TABLE changes (
+            cursor BIGINT PRIMARY KEY,
+            time BIGINT NOT NULL,
+            payload {BLOB} NOT NULL);
+        CREATE TABLE job_runs (
+            job TEXT NOT NULL,
+            period TEXT NOT NULL,
+            ran_at BIGINT NOT NULL,
+            as_of BIGINT NOT NULL,
+            accounts_affected BIGINT NOT NULL,
+            points_delta BIGINT NOT NULL,
+            PRIMARY KEY (job, period));
+        """;
+
+    public static IReadOnlyList<Migration> Sqlite { get; } =
+    [
+        new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
+    ];
+
+    public static IReadOnlyList<Migration> Postgres { get; } =
+    [
+        new(1, "initial schema", V1Common.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
+    ];
+}

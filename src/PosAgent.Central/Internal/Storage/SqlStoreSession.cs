@@ -1,0 +1,439 @@
+using System.Data.Common;
+using PosAgent.Central.Storage;
+
+namespace PosAgent.Central.Internal.Storage;
+
+/// <summary>The SQL of every store operation, shared by SQLite and PostgreSQL.</summary>
+internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connection, DbTransaction transaction) : IStoreSession
+{
+    private const string CredentialColumns = "credential_id, role, terminal_id, store_id, description, secret_hash, created_at, revoked_at, last_seen_at";
+    private const string ProgramColumns = "program_id, version, definition_json, name, currency, loaded_at, active, activated_at";
+    private const string MemberColumns = "member_id, request_id, phone, payload, registered_at";
+    private const string AccountColumns = "account_id, member_id, program_id, state_json, version, balance, usable, pending, tier, status, joined_at, updated_at";
+    private const string CardColumns = "card_number, account_id, status, issued_at, valid_until, replaced_by, reason, request_id";
+    private const string LedgerColumns = "transaction_id, account_id, terminal_id, store_id, kind, business_time, applied_at, outcome, request, result";
+    private const string JobColumns = "job, period, ran_at, as_of, accounts_affected, points_delta";
+
+    // ---- credentials ----
+
+    public Task InsertCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO credentials ({CredentialColumns}) VALUES (@id, @role, @terminal, @store, @description, @hash, @created, @revoked, @seen)",
+            c =>
+            {
+                SqlParams.Add(c, "@id", credential.CredentialId);
+                SqlParams.Add(c, "@role", credential.Role);
+                SqlParams.Add(c, "@terminal", credential.TerminalId);
+                SqlParams.Add(c, "@store", credential.StoreId);
+                SqlParams.Add(c, "@description", credential.Description);
+                SqlParams.Add(c, "@hash", credential.SecretHash);
+                SqlParams.Add(c, "@created", credential.CreatedAt);
+                SqlParams.Add(c, "@revoked", credential.RevokedAt);
+                SqlParams.Add(c, "@seen", credential.LastSeenAt);
+            },
+            cancellationToken);
+
+    public async Task<CredentialRecord?> GetCredentialAsync(string credentialId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {CredentialColumns} FROM credentials WHERE credential_id = @id", c => SqlParams.Add(c, "@id", credentialId), ReadCredential, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CredentialRole role, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {CredentialColumns} FROM credentials WHERE role = @role ORDER BY terminal_id, created_at", c => SqlParams.Add(c, "@role", role), ReadCredential, cancellationToken);
+
+    public Task<int> RevokeCredentialsAsync(CredentialRole role, string terminalOrCredentialId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE credentials SET revoked_at = @at WHERE role = @role AND revoked_at IS NULL AND (terminal_id = @id OR credential_id = @id)",
+            c =>
+            {
+                SqlParams.Add(c, "@at", at);
+                SqlParams.Add(c, "@role", role);
+                SqlParams.Add(c, "@id", terminalOrCredentialId);
+            },
+            cancellationToken);
+
+    public Task TouchCredentialAsync(string credentialId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE credentials SET last_seen_at = @at WHERE credential_id = @id",
+            c =>
+            {
+                SqlParams.Add(c, "@at", at);
+                SqlParams.Add(c, "@id", credentialId);
+            },
+            cancellationToken);
+
+    // ---- programs ----
+
+    public Task InsertProgramAsync(ProgramRecord program, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO programs ({ProgramColumns}) VALUES (@id, @version, @json, @name, @currency, @loaded, @active, @activated)",
+            c =>
+            {
+                SqlParams.Add(c, "@id", program.ProgramId);
+                SqlParams.Add(c, "@version", program.Version);
+                SqlParams.Add(c, "@json", program.DefinitionJson);
+                SqlParams.Add(c, "@name", program.Name);
+                SqlParams.Add(c, "@currency", program.Currency);
+                SqlParams.Add(c, "@loaded", program.LoadedAt);
+                SqlParams.Add(c, "@active", program.Active);
+                SqlParams.Add(c, "@activated", program.ActivatedAt);
+            },
+            cancellationToken);
+
+    public async Task<ProgramRecord?> GetProgramAsync(string programId, string? version, CancellationToken cancellationToken)
+    {
+        var sql = version is null
+            ? $"SELECT {ProgramColumns} FROM programs WHERE program_id = @id AND active = 1"
+            : $"SELECT {ProgramColumns} FROM programs WHERE program_id = @id AND version = @version";
+        var rows = await QueryAsync(
+            sql,
+            c =>
+            {
+                SqlParams.Add(c, "@id", programId);
+                if (version is not null)
+                {
+                    SqlParams.Add(c, "@version", version);
+                }
+            },
+            ReadProgram,
+            cancellationToken).ConfigureAwait(false);
+        return rows.FirstOrDefault();
+    }
+
+    public Task<IReadOnlyList<ProgramRecord>> ListProgramsAsync(bool includeInactive, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {ProgramColumns} FROM programs {(includeInactive ? string.Empty : "WHERE active = 1")} ORDER BY program_id, loaded_at",
+            _ => { },
+            ReadProgram,
+            cancellationToken);
+
+    public async Task ActivateProgramAsync(string programId, string version, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("UPDATE programs SET active = 0 WHERE program_id = @id AND version <> @version AND active = 1", c =>
+        {
+            SqlParams.Add(c, "@id", programId);
+            SqlParams.Add(c, "@version", version);
+        }, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync("UPDATE programs SET active = 1, activated_at = @at WHERE program_id = @id AND version = @version", c =>
+        {
+            SqlParams.Add(c, "@at", at);
+            SqlParams.Add(c, "@id", programId);
+            SqlParams.Add(c, "@version", version);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- members ----
+
+    public Task InsertMemberAsync(MemberRecord member, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO members ({MemberColumns}) VALUES (@id, @request, @phone, @payload, @at)",
+            c =>
+            {
+                SqlParams.Add(c, "@id", member.MemberId);
+                SqlParams.Add(c, "@request", member.RequestId);
+                SqlParams.Add(c, "@phone", member.Phone);
+                SqlParams.Add(c, "@payload", member.Payload);
+                SqlParams.Add(c, "@at", member.RegisteredAt);
+            },
+            cancellationToken);
+
+    public async Task<MemberRecord?> GetMemberAsync(string memberId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {MemberColumns} FROM members WHERE member_id = @id", c => SqlParams.Add(c, "@id", memberId), ReadMember, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public async Task<MemberRecord?> GetMemberByRequestAsync(string requestId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {MemberColumns} FROM members WHERE request_id = @id", c => SqlParams.Add(c, "@id", requestId), ReadMember, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    // ---- accounts ----
+
+    public Task InsertAccountAsync(AccountRecord account, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO accounts ({AccountColumns}) VALUES (@id, @member, @program, @state, @version, @balance, @usable, @pending, @tier, @status, @joined, @updated)",
+            c => AddAccount(c, account, account.Version),
+            cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, AccountRecord>> GetAccountsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken)
+    {
+        if (accountIds.Count == 0)
+        {
+            return new Dictionary<string, AccountRecord>();
+        }
+
+        await using var command = Command();
+        var sorted = accountIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        command.CommandText = $"SELECT {AccountColumns} FROM accounts WHERE {dialect.InList(command, "account_id", sorted)} ORDER BY account_id{(forUpdate ? dialect.ForUpdate : string.Empty)}";
+        var rows = await ReadAllAsync(command, ReadAccount, cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(a => a.AccountId, StringComparer.Ordinal);
+    }
+
+    public Task<IReadOnlyList<AccountRecord>> ListAccountsByMemberAsync(string memberId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {AccountColumns} FROM accounts WHERE member_id = @id ORDER BY joined_at", c => SqlParams.Add(c, "@id", memberId), ReadAccount, cancellationToken);
+
+    public async Task UpdateAccountAsync(AccountRecord account, long expectedVersion, CancellationToken cancellationToken)
+    {
+        var changed = await ExecuteAsync(
+            "UPDATE accounts SET state_json = @state, version = @version, balance = @balance, usable = @usable, pending = @pending, tier = @tier, status = @status, updated_at = @updated " +
+            "WHERE account_id = @id AND version = @expected",
+            c =>
+            {
+                AddAccount(c, account, account.Version);
+                SqlParams.Add(c, "@expected", expectedVersion);
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            throw new StoreConflictException($"Account {account.AccountId} changed concurrently (expected version {expectedVersion}).");
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAccountIdsAsync(string afterAccountId, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT account_id FROM accounts WHERE account_id > @after ORDER BY account_id LIMIT @limit",
+            c =>
+            {
+                SqlParams.Add(c, "@after", afterAccountId);
+                SqlParams.Add(c, "@limit", limit);
+            },
+            r => r.GetString(0),
+            cancellationToken);
+
+    public Task<IReadOnlyList<LiabilityRecord>> GetLiabilityAsync(CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT program_id, tier, COUNT(*), SUM(balance), SUM(usable), SUM(pending) FROM accounts GROUP BY program_id, tier ORDER BY program_id, tier",
+            _ => { },
+            r => new LiabilityRecord(r.GetString(0), r.GetString(1), SqlParams.Long(r, 2), SqlParams.Long(r, 3), SqlParams.Long(r, 4), SqlParams.Long(r, 5)),
+            cancellationToken);
+
+    // ---- cards ----
+
+    public Task InsertCardAsync(CardRecord card, CancellationToken cancellationToken) =>
+        ExecuteAsync($"INSERT INTO cards ({CardColumns}) VALUES (@number, @account, @status, @issued, @until, @replaced, @reason, @request)", c => AddCard(c, card), cancellationToken);
+
+    public async Task<CardRecord?> GetCardAsync(string cardNumber, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {CardColumns} FROM cards WHERE card_number = @number", c => SqlParams.Add(c, "@number", cardNumber), ReadCard, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public async Task<CardRecord?> GetCardByRequestAsync(string requestId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {CardColumns} FROM cards WHERE request_id = @request", c => SqlParams.Add(c, "@request", requestId), ReadCard, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public async Task<IReadOnlyDictionary<string, CardRecord>> GetCardsAsync(IReadOnlyCollection<string> cardNumbers, CancellationToken cancellationToken)
+    {
+        if (cardNumbers.Count == 0)
+        {
+            return new Dictionary<string, CardRecord>();
+        }
+
+        await using var command = Command();
+        command.CommandText = $"SELECT {CardColumns} FROM cards WHERE {dialect.InList(command, "card_number", cardNumbers.Distinct(StringComparer.Ordinal).ToList())}";
+        var rows = await ReadAllAsync(command, ReadCard, cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(c => c.CardNumber, StringComparer.Ordinal);
+    }
+
+    public Task<IReadOnlyList<CardRecord>> ListCardsByAccountAsync(string accountId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {CardColumns} FROM cards WHERE account_id = @account ORDER BY issued_at", c => SqlParams.Add(c, "@account", accountId), ReadCard, cancellationToken);
+
+    public Task UpdateCardAsync(CardRecord card, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE cards SET account_id = @account, status = @status, issued_at = @issued, valid_until = @until, replaced_by = @replaced, reason = @reason, request_id = @request WHERE card_number = @number",
+            c => AddCard(c, card),
+            cancellationToken);
+
+    // ---- ledger ----
+
+    public async Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken)
+    {
+        if (transactionIds.Count == 0)
+        {
+            return new Dictionary<string, LedgerEntry>();
+        }
+
+        await using var command = Command();
+        command.CommandText = $"SELECT {LedgerColumns} FROM ledger WHERE {dialect.InList(command, "transaction_id", transactionIds.Distinct(StringComparer.Ordinal).ToList())}";
+        var rows = await ReadAllAsync(command, ReadEntry, cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(e => e.TransactionId, StringComparer.Ordinal);
+    }
+
+    public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        // Multi-row INSERTs: one round trip per chunk instead of one per transaction.
+        const int Chunk = 100;
+        for (var start = 0; start < entries.Count; start += Chunk)
+        {
+            var slice = entries.Skip(start).Take(Chunk).ToList();
+            await using var command = Command();
+            var values = new List<string>(slice.Count);
+            for (var i = 0; i < slice.Count; i++)
+            {
+                var e = slice[i];
+                values.Add($"(@id{i}, @account{i}, @terminal{i}, @store{i}, @kind{i}, @business{i}, @applied{i}, @outcome{i}, @request{i}, @result{i})");
+                SqlParams.Add(command, $"@id{i}", e.TransactionId);
+                SqlParams.Add(command, $"@account{i}", e.AccountId);
+                SqlParams.Add(command, $"@terminal{i}", e.TerminalId);
+                SqlParams.Add(command, $"@store{i}", e.StoreId);
+                SqlParams.Add(command, $"@kind{i}", e.Kind);
+                SqlParams.Add(command, $"@business{i}", e.BusinessTime);
+                SqlParams.Add(command, $"@applied{i}", e.AppliedAt);
+                SqlParams.Add(command, $"@outcome{i}", e.Outcome);
+                SqlParams.Add(command, $"@request{i}", e.Request);
+                SqlParams.Add(command, $"@result{i}", e.Result);
+            }
+
+            command.CommandText = $"INSERT INTO ledger ({LedgerColumns}) VALUES {string.Join(", ", values)}";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // ---- changes ----
+
+    public async Task<long> AppendChangeAsync(DateTimeOffset time, byte[] payload, CancellationToken cancellationToken)
+    {
+        // The counter row serializes appends, so cursors become visible in order with no gaps
+        // (a sequence could commit 8 before 7, and a reader at 8 would never see 7).
+        await ExecuteAsync("UPDATE change_counter SET value = value + 1 WHERE id = 1", _ => { }, cancellationToken).ConfigureAwait(false);
+        var cursor = (await QueryAsync("SELECT value FROM change_counter WHERE id = 1", _ => { }, r => SqlParams.Long(r, 0), cancellationToken).ConfigureAwait(false))[0];
+        await ExecuteAsync("INSERT INTO changes (cursor, time, payload) VALUES (@cursor, @time, @payload)", c =>
+        {
+            SqlParams.Add(c, "@cursor", cursor);
+            SqlParams.Add(c, "@time", time);
+            SqlParams.Add(c, "@payload", payload);
+        }, cancellationToken).ConfigureAwait(false);
+        return cursor;
+    }
+
+    public Task<IReadOnlyList<ChangeRecord>> ReadChangesAsync(long afterCursor, int max, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT cursor, time, payload FROM changes WHERE cursor > @after ORDER BY cursor LIMIT @max",
+            c =>
+            {
+                SqlParams.Add(c, "@after", afterCursor);
+                SqlParams.Add(c, "@max", max);
+            },
+            r => new ChangeRecord(SqlParams.Long(r, 0), SqlParams.Time(r, 1), SqlParams.Bytes(r, 2)),
+            cancellationToken);
+
+    public async Task<long> GetLatestCursorAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT value FROM change_counter WHERE id = 1", _ => { }, r => SqlParams.Long(r, 0), cancellationToken).ConfigureAwait(false))[0];
+
+    // ---- jobs ----
+
+    public async Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken) =>
+        (await QueryAsync(
+            $"SELECT {JobColumns} FROM job_runs WHERE job = @job AND period = @period",
+            c =>
+            {
+                SqlParams.Add(c, "@job", job);
+                SqlParams.Add(c, "@period", period);
+            },
+            ReadJobRun,
+            cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    public async Task<JobRunRecord?> GetLastJobRunAsync(string job, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {JobColumns} FROM job_runs WHERE job = @job ORDER BY period DESC LIMIT 1", c => SqlParams.Add(c, "@job", job), ReadJobRun, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO job_runs ({JobColumns}) VALUES (@job, @period, @ran, @asof, @accounts, @points)",
+            c =>
+            {
+                SqlParams.Add(c, "@job", run.Job);
+                SqlParams.Add(c, "@period", run.Period);
+                SqlParams.Add(c, "@ran", run.RanAt);
+                SqlParams.Add(c, "@asof", run.AsOf);
+                SqlParams.Add(c, "@accounts", run.AccountsAffected);
+                SqlParams.Add(c, "@points", run.PointsDelta);
+            },
+            cancellationToken);
+
+    // ---- plumbing ----
+
+    private static void AddAccount(DbCommand c, AccountRecord a, long version)
+    {
+        SqlParams.Add(c, "@id", a.AccountId);
+        SqlParams.Add(c, "@member", a.MemberId);
+        SqlParams.Add(c, "@program", a.ProgramId);
+        SqlParams.Add(c, "@state", a.StateJson);
+        SqlParams.Add(c, "@version", version);
+        SqlParams.Add(c, "@balance", a.Figures.Balance);
+        SqlParams.Add(c, "@usable", a.Figures.Usable);
+        SqlParams.Add(c, "@pending", a.Figures.Pending);
+        SqlParams.Add(c, "@tier", a.Figures.Tier);
+        SqlParams.Add(c, "@status", a.Figures.Status);
+        SqlParams.Add(c, "@joined", a.JoinedAt);
+        SqlParams.Add(c, "@updated", a.UpdatedAt);
+    }
+
+    private static void AddCard(DbCommand c, CardRecord card)
+    {
+        SqlParams.Add(c, "@number", card.CardNumber);
+        SqlParams.Add(c, "@account", card.AccountId);
+        SqlParams.Add(c, "@status", card.Status);
+        SqlParams.Add(c, "@issued", card.IssuedAt);
+        SqlParams.Add(c, "@until", card.ValidUntil);
+        SqlParams.Add(c, "@replaced", card.ReplacedBy);
+        SqlParams.Add(c, "@reason", card.Reason);
+        SqlParams.Add(c, "@request", card.RequestId);
+    }
+
+    private static CredentialRecord ReadCredential(DbDataReader r) => new(
+        r.GetString(0), (CredentialRole)SqlParams.Long(r, 1), SqlParams.NullableString(r, 2), SqlParams.NullableString(r, 3),
+        r.GetString(4), SqlParams.Bytes(r, 5), SqlParams.Time(r, 6), SqlParams.NullableTime(r, 7), SqlParams.NullableTime(r, 8));
+
+    private static ProgramRecord ReadProgram(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), SqlParams.Time(r, 5), SqlParams.Long(r, 6) != 0, SqlParams.NullableTime(r, 7));
+
+    private static MemberRecord ReadMember(DbDataReader r) => new(
+        r.GetString(0), SqlParams.NullableString(r, 1), r.GetString(2), SqlParams.Bytes(r, 3), SqlParams.Time(r, 4));
+
+    private static AccountRecord ReadAccount(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), SqlParams.Long(r, 4),
+        new AccountFigures(SqlParams.Long(r, 5), SqlParams.Long(r, 6), SqlParams.Long(r, 7), r.GetString(8), r.GetString(9)),
+        SqlParams.Time(r, 10), SqlParams.Time(r, 11));
+
+    private static CardRecord ReadCard(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), (CardStatus)SqlParams.Long(r, 2), SqlParams.Time(r, 3), SqlParams.NullableTime(r, 4),
+        SqlParams.NullableString(r, 5), SqlParams.NullableString(r, 6), SqlParams.NullableString(r, 7));
+
+    private static LedgerEntry ReadEntry(DbDataReader r) => new(
+        r.GetString(0), SqlParams.NullableString(r, 1), r.GetString(2), r.GetString(3), r.GetString(4), SqlParams.Time(r, 5),
+        SqlParams.Time(r, 6), (int)SqlParams.Long(r, 7), SqlParams.Bytes(r, 8), SqlParams.Bytes(r, 9));
+
+    private static JobRunRecord ReadJobRun(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), SqlParams.Time(r, 2), SqlParams.Time(r, 3), SqlParams.Long(r, 4), SqlParams.Long(r, 5));
+
+    private DbCommand Command()
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, Action<DbCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var command = Command();
+        command.CommandText = sql;
+        bind(command);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var command = Command();
+        command.CommandText = sql;
+        bind(command);
+        return await ReadAllAsync(command, read, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAllAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(read(reader));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using PosAgent.Central.Storage;
+
+namespace PosAgent.Central.Internal.Storage;
+
+/// <summary>
+/// SQLite in WAL mode with synchronous=FULL: every commit is on disk before the service
+/// answers (NORMAL could lose the last commits on power loss, and a terminal that was told
+/// "applied" must never see them vanish). Writers are queued in-process (one at a time) and
+/// use BEGIN IMMEDIATE, so a transaction never upgrades from read to write half-way.
+/// </summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    private readonly string _connectionString;
+
+    public SqliteDialect(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public override StoreKind Kind => StoreKind.Sqlite;
+
+    public override string ForUpdate => string.Empty;
+
+    public override bool SingleWriter => true;
+
+    public override IReadOnlyList<Migration> Migrations => SchemaMigrations.Sqlite;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Microsoft.Data.Sqlite: a non-deferred transaction is BEGIN IMMEDIATE.
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    public override Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: true));
+
+    public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public override string InList(DbCommand command, string column, IReadOnlyCollection<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return "1 = 0";
+        }
+
+        var names = new List<string>(values.Count);
+        var i = 0;
+        foreach (var value in values)
+        {
+            var name = $"@in_{column}_{i++}";
+            SqlParams.Add(command, name, value);
+            names.Add(name);
+        }
+
+        return $"{column} IN ({string.Join(',', names)})";
+    }
+
+    public override bool IsConflict(Exception exception) =>
+        exception is StoreConflictException
+        || exception is SqliteException { SqliteErrorCode: 5 or 6 } // BUSY, LOCKED
+        || exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }; // UNIQUE, PRIMARY KEY
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}

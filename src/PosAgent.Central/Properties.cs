@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("PosAgent.Central.Tests")]
+[assembly: InternalsVisibleTo("PosAgent.Central.Benchmarks")]

@@ -1,0 +1,128 @@
+namespace PosAgent.Central.Storage;
+
+/// <summary>
+/// The service's database: SQLite (embedded default) or PostgreSQL (several instances).
+/// All work happens in short transactions through <see cref="WriteAsync{T}"/> and
+/// <see cref="ReadAsync{T}"/>; a write that meets a concurrent one (a unique-key race,
+/// a serialization failure, a busy database) is rolled back and run again from the start,
+/// so the work delegate must be free of side effects outside the transaction.
+/// </summary>
+public interface ILoyaltyStore : IAsyncDisposable
+{
+    StoreKind Kind { get; }
+
+    /// <summary>Applies every pending schema migration; returns how many ran.</summary>
+    Task<int> MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>The schema version of the database (0 when empty).</summary>
+    Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction (accounts it reads with lock are row-locked).</summary>
+    Task<T> WriteAsync<T>(Func<IStoreSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> in a read-only transaction.</summary>
+    Task<T> ReadAsync<T>(Func<IStoreSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+}
+
+/// <summary>The operations available inside one store transaction.</summary>
+public interface IStoreSession
+{
+    // Credentials
+    Task InsertCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken);
+
+    Task<CredentialRecord?> GetCredentialAsync(string credentialId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CredentialRole role, CancellationToken cancellationToken);
+
+    /// <summary>Revokes every active credential of a terminal (or the admin credential with that id); returns how many.</summary>
+    Task<int> RevokeCredentialsAsync(CredentialRole role, string terminalOrCredentialId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    Task TouchCredentialAsync(string credentialId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    // Programs
+    Task InsertProgramAsync(ProgramRecord program, CancellationToken cancellationToken);
+
+    /// <summary>The given version, or the active one when <paramref name="version"/> is null.</summary>
+    Task<ProgramRecord?> GetProgramAsync(string programId, string? version, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ProgramRecord>> ListProgramsAsync(bool includeInactive, CancellationToken cancellationToken);
+
+    /// <summary>Makes one version the active one of its program.</summary>
+    Task ActivateProgramAsync(string programId, string version, DateTimeOffset at, CancellationToken cancellationToken);
+
+    // Members
+    Task InsertMemberAsync(MemberRecord member, CancellationToken cancellationToken);
+
+    Task<MemberRecord?> GetMemberAsync(string memberId, CancellationToken cancellationToken);
+
+    Task<MemberRecord?> GetMemberByRequestAsync(string requestId, CancellationToken cancellationToken);
+
+    // Accounts
+    Task InsertAccountAsync(AccountRecord account, CancellationToken cancellationToken);
+
+    /// <summary>Reads accounts; with <paramref name="forUpdate"/> they stay locked until the transaction ends (PostgreSQL).</summary>
+    Task<IReadOnlyDictionary<string, AccountRecord>> GetAccountsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AccountRecord>> ListAccountsByMemberAsync(string memberId, CancellationToken cancellationToken);
+
+    /// <summary>Writes a new state if the stored version is still <paramref name="expectedVersion"/>; else throws <see cref="StoreConflictException"/>.</summary>
+    Task UpdateAccountAsync(AccountRecord account, long expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>Account ids in id order after <paramref name="afterAccountId"/>, for jobs that walk every account.</summary>
+    Task<IReadOnlyList<string>> ListAccountIdsAsync(string afterAccountId, int limit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LiabilityRecord>> GetLiabilityAsync(CancellationToken cancellationToken);
+
+    // Cards
+    Task InsertCardAsync(CardRecord card, CancellationToken cancellationToken);
+
+    Task<CardRecord?> GetCardAsync(string cardNumber, CancellationToken cancellationToken);
+
+    Task<CardRecord?> GetCardByRequestAsync(string requestId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, CardRecord>> GetCardsAsync(IReadOnlyCollection<string> cardNumbers, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CardRecord>> ListCardsByAccountAsync(string accountId, CancellationToken cancellationToken);
+
+    Task UpdateCardAsync(CardRecord card, CancellationToken cancellationToken);
+
+    // Ledger
+    Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
+
+    /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
+    Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
+
+    // Changes feed
+    /// <summary>Appends a change with the next cursor (cursors are gap-free and commit in order).</summary>
+    Task<long> AppendChangeAsync(DateTimeOffset time, byte[] payload, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ChangeRecord>> ReadChangesAsync(long afterCursor, int max, CancellationToken cancellationToken);
+
+    Task<long> GetLatestCursorAsync(CancellationToken cancellationToken);
+
+    // Jobs
+    Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken);
+
+    Task<JobRunRecord?> GetLastJobRunAsync(string job, CancellationToken cancellationToken);
+
+    Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken);
+}
+
+/// <summary>A concurrent writer got there first; the store retries the unit of work.</summary>
+public sealed class StoreConflictException : Exception
+{
+    public StoreConflictException()
+        : this("A concurrent update won; the work is retried.")
+    {
+    }
+
+    public StoreConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public StoreConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

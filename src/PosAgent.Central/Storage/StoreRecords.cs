@@ -1,0 +1,96 @@
+namespace PosAgent.Central.Storage;
+
+/// <summary>Which database a store runs on.</summary>
+public enum StoreKind
+{
+    Sqlite,
+    PostgreSql,
+}
+
+public enum CredentialRole
+{
+    Terminal = 1,
+    Admin = 2,
+}
+
+/// <summary>Card lifecycle; the numbers match <c>CardState</c> in the protos.</summary>
+public enum CardStatus
+{
+    Active = 1,
+    Blocked = 2,
+    Replaced = 3,
+    Annulled = 4,
+    Expired = 5,
+}
+
+/// <summary>A bearer credential; only the SHA-256 of its secret is kept.</summary>
+public sealed record CredentialRecord(
+    string CredentialId,
+    CredentialRole Role,
+    string? TerminalId,
+    string? StoreId,
+    string Description,
+    byte[] SecretHash,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastSeenAt);
+
+public sealed record ProgramRecord(
+    string ProgramId,
+    string Version,
+    string DefinitionJson,
+    string Name,
+    string Currency,
+    DateTimeOffset LoadedAt,
+    bool Active,
+    DateTimeOffset? ActivatedAt);
+
+/// <summary>A member; <see cref="Payload"/> is the protobuf <c>Member</c> (without accounts).</summary>
+public sealed record MemberRecord(string MemberId, string? RequestId, string Phone, byte[] Payload, DateTimeOffset RegisteredAt);
+
+/// <summary>Figures derived from the account state by the rules engine, kept as columns for reports.</summary>
+public sealed record AccountFigures(long Balance, long Usable, long Pending, string Tier, string Status);
+
+/// <summary>One account of one program; <see cref="StateJson"/> is the rules engine's model.</summary>
+public sealed record AccountRecord(
+    string AccountId,
+    string MemberId,
+    string ProgramId,
+    string StateJson,
+    long Version,
+    AccountFigures Figures,
+    DateTimeOffset JoinedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record CardRecord(
+    string CardNumber,
+    string AccountId,
+    CardStatus Status,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset? ValidUntil,
+    string? ReplacedBy,
+    string? Reason,
+    string? RequestId);
+
+/// <summary>
+/// One terminal transaction (or service operation) as applied, keyed by its globally unique id.
+/// <see cref="Request"/> and <see cref="Result"/> are protobuf messages, returned verbatim to retries.
+/// </summary>
+public sealed record LedgerEntry(
+    string TransactionId,
+    string? AccountId,
+    string TerminalId,
+    string StoreId,
+    string Kind,
+    DateTimeOffset BusinessTime,
+    DateTimeOffset AppliedAt,
+    int Outcome,
+    byte[] Request,
+    byte[] Result);
+
+public sealed record ChangeRecord(long Cursor, DateTimeOffset Time, byte[] Payload);
+
+public sealed record JobRunRecord(string Job, string Period, DateTimeOffset RanAt, DateTimeOffset AsOf, long AccountsAffected, long PointsDelta);
+
+/// <summary>Points outstanding for one program and tier (the liability report).</summary>
+public sealed record LiabilityRecord(string ProgramId, string Tier, long Accounts, long Balance, long Usable, long Pending);
