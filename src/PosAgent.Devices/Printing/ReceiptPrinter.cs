@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PosAgent.Devices.Internal;
+using PosAgent.Devices.Transports;
+
+namespace PosAgent.Devices.Printing;
+
+/// <summary>
+/// An ESC/POS receipt printer driver with a durable queue. <see cref="Print"/> stores the job and
+/// returns its id at once; the device thread prints jobs in order when the printer is ready, polls
+/// DLE EOT status between jobs, holds a job interrupted by paper out, cover open, offline or
+/// disconnect, and reprints it with a COPY mark when part of it may already have come out.
+/// </summary>
+public sealed class ReceiptPrinter : IDisposable
+{
+    private static readonly byte[] StatusRequest = [0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04];
+
+    private readonly PrinterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PrintQueue _queue;
+    private readonly DeviceSession _session;
+    private readonly StatusStream _incoming = new();
+    private readonly byte[] _copyMark;
+    private readonly byte[] _readBuffer = new byte[256];
+    private readonly TimeSpan _byteTime;
+    private volatile bool _wake;
+    private PrinterStatus? _reported;
+    private (string JobId, string Reason)? _lastHold;
+
+    /// <summary>Creates a stopped driver and opens its queue; throws <see cref="ArgumentException"/> listing every configuration problem.</summary>
+    public ReceiptPrinter(PrinterOptions options, TimeProvider? time = null, ILogger<ReceiptPrinter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var transport = DeviceTransports.Create(options.Transport, options.Name);
+        _byteTime = transport.ByteTime > TimeSpan.Zero ? transport.ByteTime : TimeSpan.FromTicks(TimeSpan.TicksPerSecond / options.SlowestBytesPerSecond);
+        _copyMark = ReceiptBuilder.CopyMark(options.Profile, options.CopyMarkText);
+        _queue = new PrintQueue(options.QueuePath, _time);
+        _session = new DeviceSession(options.Name, transport, options.Reconnect, _time, Raise, _logger);
+    }
+
+    /// <summary>Status changes, job progress, encoding replacements and connection changes.</summary>
+    public event EventHandler<DeviceEvent>? EventRaised;
+
+    /// <summary>The configured name.</summary>
+    public string Name => _options.Name;
+
+    /// <summary>True while the device is open.</summary>
+    public bool IsConnected => _session.IsConnected;
+
+    /// <summary>The last status reported, or null before the first answer.</summary>
+    public PrinterStatus? Status => _reported;
+
+    /// <summary>The queue, for job lookups.</summary>
+    public PrintQueue Queue => _queue;
+
+    /// <summary>Starts the device thread; a missing printer is reported as an event and retried, never thrown.</summary>
+    public void Start() => _session.Start(Run, OnDisconnected);
+
+    /// <summary>Stops printing (a job being sent is held and resumed on the next start) and closes the device.</summary>
+    public void Stop() => _session.Stop();
+
+    /// <summary>Stores the receipt durably and returns the job id; printing follows on the device thread.</summary>
+    public string Print(Receipt receipt, string? jobId = null)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var id = _queue.Enqueue(receipt, jobId);
+        var now = _time.GetUtcNow();
+        Raise(new PrintJobEvent(_options.Name, now, id, PrintJobState.Queued, false, null));
+        if (receipt.ReplacedCharacters.Count > 0)
+        {
+            Raise(new ReceiptEncodingEvent(_options.Name, now, id, string.Concat(receipt.ReplacedCharacters)));
+        }
+
+        _wake = true;
+        return id;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _queue.Dispose();
+    }
+
+    private void Run(IDeviceTransport link, CancellationToken ct)
+    {
+        _incoming.Reset();
+        if (_options.Profile.AutomaticStatusBack)
+        {
+            // GS a: report online/offline, error and paper sensor changes without being asked.
+            link.Write([0x1D, 0x61, 0x0E], WriteTimeout(3), ct);
+        }
+
+        var status = QueryStatus(link, 0, ct);
+        while (true)
+        {
+            var job = _queue.Next();
+            if (job is null)
+            {
+                IdleWait(link, ct);
+                status = QueryStatus(link, 0, ct);
+                continue;
+            }
+
+            if (!status.IsReady)
+            {
+                Hold(job, $"printer {status}", mayHavePrinted: false);
+                IdleWait(link, ct);
+                status = QueryStatus(link, 0, ct);
+                continue;
+            }
+
+            status = PrintJob(link, job, ct);
+        }
+    }
+
+    private PrinterStatus PrintJob(IDeviceTransport link, PrintJob job, CancellationToken ct)
+    {
+        var copy = job.MayHavePrinted;
+        var payload = copy ? [.. _copyMark, .. job.Bytes] : job.Bytes;
+        var offset = copy ? _copyMark.Length : 0;
+        _queue.MarkPrinting(job.Id);
+        var sent = 0;
+        try
+        {
+            var boundaries = job.Boundaries.Select(b => b + offset).Prepend(0).Append(payload.Length).Distinct().ToArray();
+            var start = 0;
+            for (var i = 1; i < boundaries.Length; i++)
+            {
+                var end = boundaries[i];
+                if (end - start < _options.ChunkSize && i < boundaries.Length - 1)
+                {
+                    continue;
+                }
+
+                link.Write(payload.AsSpan(start, end - start), WriteTimeout(end - start), ct);
+                sent = end;
+                start = end;
+                if (Drain(link, ct) is { IsReady: false } pushed)
+                {
+                    // Automatic status back says the printer stopped mid-job: what it got may be on paper.
+                    Hold(job, $"interrupted: printer {pushed}", mayHavePrinted: true);
+                    return pushed;
+                }
+            }
+
+            var status = QueryStatus(link, payload.Length, ct);
+            if (!status.IsReady)
+            {
+                Hold(job, $"interrupted: printer {status}", mayHavePrinted: true);
+                return status;
+            }
+
+            _queue.MarkCompleted(job.Id);
+            _lastHold = null;
+            DeviceLog.Job(_logger, _options.Name, job.Id, "completed", copy ? " (copy)" : string.Empty, null);
+            Raise(new PrintJobEvent(_options.Name, _time.GetUtcNow(), job.Id, PrintJobState.Completed, copy, null));
+            return status;
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException)
+        {
+            Hold(job, ex is OperationCanceledException ? "driver stopped" : $"interrupted: {ex.Message}", mayHavePrinted: sent > 0 || ex is TimeoutException);
+            throw;
+        }
+    }
+
+    /// <summary>Asks DLE EOT 1, 2 and 4 at once; the answers come after the bytes still on the line.</summary>
+    private PrinterStatus QueryStatus(IDeviceTransport link, int bytesAhead, CancellationToken ct)
+    {
+        _incoming.ClearAnswers();
+        link.Write(StatusRequest, WriteTimeout(StatusRequest.Length), ct);
+        var timeout = (_byteTime * ((bytesAhead + StatusRequest.Length) * 3 / 2)) + _options.StatusTimeout;
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (_incoming.AnswerCount < 3)
+        {
+            var left = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+            var n = left > TimeSpan.Zero ? link.Read(_readBuffer, left, ct) : 0;
+            if (n == 0)
+            {
+                throw _incoming.Garbage > 0
+                    ? new IOException($"Printer '{link.Name}' answered {_incoming.Garbage} bytes that are not status answers (wrong baud or framing?).")
+                    : new TimeoutException($"Printer '{link.Name}' did not answer a status request within {timeout.TotalMilliseconds:0} ms.");
+            }
+
+            _incoming.Feed(_readBuffer.AsSpan(0, n));
+        }
+
+        var status = PrinterStatus.FromRealTime(_incoming.TakeAnswer(), _incoming.TakeAnswer(), _incoming.TakeAnswer());
+        Report(status);
+        return status;
+    }
+
+    /// <summary>Reads what is already there (automatic status back) without waiting; returns a pushed status.</summary>
+    private PrinterStatus? Drain(IDeviceTransport link, CancellationToken ct)
+    {
+        var before = _incoming.AutoStatus;
+        int n;
+        while ((n = link.Read(_readBuffer, TimeSpan.Zero, ct)) > 0)
+        {
+            _incoming.Feed(_readBuffer.AsSpan(0, n));
+        }
+
+        if (_incoming.AutoStatus is { } pushed && pushed != before)
+        {
+            Report(pushed);
+            return pushed;
+        }
+
+        return null;
+    }
+
+    /// <summary>Waits for a new job, a pushed status change or the poll interval.</summary>
+    private void IdleWait(IDeviceTransport link, CancellationToken ct)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(_options.StatusPollInterval.TotalSeconds * Stopwatch.Frequency);
+        while (!_wake && Stopwatch.GetTimestamp() < until)
+        {
+            var before = _incoming.AutoStatus;
+            var n = link.Read(_readBuffer, TransportDefaults.CancellationSlice, ct);
+            if (n > 0)
+            {
+                _incoming.Feed(_readBuffer.AsSpan(0, n));
+                if (_incoming.AutoStatus != before)
+                {
+                    return;
+                }
+            }
+        }
+
+        _wake = false;
+    }
+
+    private void Hold(PrintJob job, string reason, bool mayHavePrinted)
+    {
+        _queue.MarkHeld(job.Id, reason, mayHavePrinted);
+        if (_lastHold == (job.Id, reason))
+        {
+            return;
+        }
+
+        _lastHold = (job.Id, reason);
+        DeviceLog.Job(_logger, _options.Name, job.Id, "held", string.Empty, reason);
+        Raise(new PrintJobEvent(_options.Name, _time.GetUtcNow(), job.Id, PrintJobState.Held, job.MayHavePrinted || mayHavePrinted, reason));
+    }
+
+    private void Report(PrinterStatus status)
+    {
+        if (_reported == status)
+        {
+            return;
+        }
+
+        _reported = status;
+        DeviceLog.PrinterStatus(_logger, _options.Name, status.ToString());
+        Raise(new PrinterStatusEvent(_options.Name, _time.GetUtcNow(), status));
+    }
+
+    private void OnDisconnected() => _reported = null;
+
+    /// <summary>No progress for twice the chunk's line time plus a second means the printer has stalled.</summary>
+    private TimeSpan WriteTimeout(int bytes) => (_byteTime * (bytes * 2)) + TimeSpan.FromSeconds(1);
+
+    private void Raise(DeviceEvent e)
+    {
+        try
+        {
+            EventRaised?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            DeviceLog.HandlerFailed(_logger, ex, _options.Name);
+        }
+    }
+}
