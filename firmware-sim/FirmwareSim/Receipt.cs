@@ -1,0 +1,39 @@
+namespace FirmwareSim;
+
+/// <summary>How a receipt left the printer.</summary>
+public enum CutKind
+{
+    /// <summary>GS V 0 / 48 / 65: a full cut.</summary>
+    Full,
+
+    /// <summary>GS V 1 / 49 / 66, ESC i, ESC m: a partial cut (one point left uncut).</summary>
+    Partial,
+}
+
+/// <summary>A barcode or QR code printed on a receipt.</summary>
+/// <param name="Symbology">Which symbology (QR for GS ( k).</param>
+/// <param name="Data">The encoded data (for EAN with the check digit).</param>
+public sealed record PrintedCode(Symbology Symbology, string Data);
+
+/// <summary>One receipt: everything the printer printed between two cuts.</summary>
+/// <param name="Number">1, 2, 3 ... per printer since it started.</param>
+/// <param name="Device">The printer's name.</param>
+/// <param name="CompletedAt">When the cut happened.</param>
+/// <param name="Cut">Full or partial cut.</param>
+/// <param name="Text">The receipt as UTF-8 text: lines aligned to the paper width, codes as [EAN-13 ...] lines.</param>
+/// <param name="Html">The receipt as a self-contained HTML page: font sizes, bold, alignment, barcodes and QR codes drawn as SVG.</param>
+/// <param name="TextPath">The text file written for this receipt, or null when no output folder is set.</param>
+/// <param name="HtmlPath">The HTML file written for this receipt, or null when no output folder is set.</param>
+/// <param name="Codes">The barcodes and QR codes printed, in order.</param>
+/// <param name="Interrupted">True when the paper ran out while this receipt was printing.</param>
+public sealed record Receipt(
+    int Number,
+    string Device,
+    DateTimeOffset CompletedAt,
+    CutKind Cut,
+    string Text,
+    string Html,
+    string? TextPath,
+    string? HtmlPath,
+    IReadOnlyList<PrintedCode> Codes,
+    bool Interrupted);
