@@ -32,6 +32,9 @@ internal sealed class EscPosInterpreter
     private const byte Gs = 0x1D;
     private const int MaxQrData = 7089;
 
+    // Larger graphics than this are taken for a corrupted header rather than skipped for megabytes.
+    private const long MaxGraphicsBytes = 262144;
+
     private readonly IEscPosSink _sink;
     private readonly IReadOnlyDictionary<int, int> _codePages;
     private readonly int _defaultTable;
@@ -154,6 +157,8 @@ internal sealed class EscPosInterpreter
                 FlushLine(force: true);
                 return 1;
             case Cr:
+            case 0x00:
+                // NUL is padding to printers; CR is ignored with automatic line feed off.
                 return 1;
             case Ht:
                 Tab();
@@ -385,9 +390,9 @@ internal sealed class EscPosInterpreter
 
                     var dots = b[3] | (b[4] << 8);
                     var bytes = n is 32 or 33 ? dots * 3 : dots;
-                    if (n is not (0 or 1 or 32 or 33))
+                    if (n is not (0 or 1 or 32 or 33) || dots is < 1 or > 2047)
                     {
-                        Report($"ESC *: invalid bit image mode {n}; skipped 5 bytes");
+                        Report($"ESC *: invalid bit image mode {n} or width {dots} dots (1-2047); skipped 5 bytes");
                         return 5;
                     }
 
@@ -456,9 +461,15 @@ internal sealed class EscPosInterpreter
                     }
 
                     var length = (long)(b[3] | (b[4] << 8) | (b[5] << 16)) | ((long)b[6] << 24);
+                    if (length > MaxGraphicsBytes)
+                    {
+                        Report($"GS 8 L: block of {length} bytes exceeds {MaxGraphicsBytes}; skipped the 7-byte header");
+                        return 7;
+                    }
+
                     FlushLine(force: false);
                     _document.Add(new ImageBlock(_alignment, 0, 0));
-                    return (int)Math.Min(int.MaxValue, 7 + length);
+                    return (int)(7 + length);
                 }
 
             case (byte)'v':
@@ -476,6 +487,12 @@ internal sealed class EscPosInterpreter
 
                     var widthBytes = b[4] | (b[5] << 8);
                     var height = b[6] | (b[7] << 8);
+                    if (widthBytes is < 1 or > 255 || height is < 1 or > 4095)
+                    {
+                        Report($"GS v 0: raster image {widthBytes} bytes x {height} dots is outside 1-255 x 1-4095; skipped the 8-byte header");
+                        return 8;
+                    }
+
                     FlushLine(force: false);
                     _document.Add(new ImageBlock(_alignment, widthBytes * 8, height));
                     return 8 + (widthBytes * height);
@@ -486,6 +503,12 @@ internal sealed class EscPosInterpreter
                     if (b.Length < 4)
                     {
                         return 0;
+                    }
+
+                    if (b[2] * b[3] is < 1 or > 1536)
+                    {
+                        Report($"GS *: downloaded image {b[2]} x {b[3]} is outside x*y 1-1536; skipped 4 bytes");
+                        return 4;
                     }
 
                     return 4 + (b[2] * b[3] * 8);

@@ -1,0 +1,163 @@
+using PosAgent.Devices;
+
+namespace FirmwareSim.Internal;
+
+/// <summary>
+/// Paces one direction of a serial line: n bytes take n x (bits per byte / baud), stretched by a
+/// slow-line factor, and nothing moves while the line is stalled. A pty moves ~100 MB/s and
+/// ignores baud, so without this a simulated device would be unrealistically fast.
+/// </summary>
+internal sealed class LinePacer
+{
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _resumed = NewResumed(completed: true);
+    private long _lineFreeAt;
+    private double _slowdown = 1.0;
+
+    public LinePacer(TimeProvider time, int baud, SerialFraming framing, bool enabled = true)
+    {
+        _time = time;
+        Baud = baud;
+        Framing = framing;
+        Enabled = enabled;
+        _lineFreeAt = time.GetTimestamp();
+    }
+
+    public int Baud { get; }
+
+    public SerialFraming Framing { get; }
+
+    /// <summary>False: bytes move at once (the pty's own speed).</summary>
+    public bool Enabled { get; }
+
+    /// <summary>How many times slower than the baud rate the line runs (1 = normal).</summary>
+    public double Slowdown
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slowdown;
+            }
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1.0);
+            lock (_gate)
+            {
+                _slowdown = value;
+            }
+        }
+    }
+
+    public bool Stalled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_resumed.Task.IsCompleted;
+            }
+        }
+
+        set
+        {
+            TaskCompletionSource? toComplete = null;
+            lock (_gate)
+            {
+                if (value && _resumed.Task.IsCompleted)
+                {
+                    _resumed = NewResumed(completed: false);
+                }
+                else if (!value && !_resumed.Task.IsCompleted)
+                {
+                    toComplete = _resumed;
+                    _lineFreeAt = _time.GetTimestamp();
+                }
+            }
+
+            toComplete?.TrySetResult();
+        }
+    }
+
+    /// <summary>Bytes the line carries in about <paramref name="slice"/> (at least 1): the chunk size to move at a time.</summary>
+    public int BytesPer(TimeSpan slice)
+    {
+        if (!Enabled)
+        {
+            return int.MaxValue;
+        }
+
+        var perByte = ByteTime(1);
+        return (int)Math.Clamp(slice.Ticks / Math.Max(1, perByte.Ticks), 1, 4096);
+    }
+
+    /// <summary>The time <paramref name="count"/> bytes take on this line now.</summary>
+    public TimeSpan ByteTime(int count)
+    {
+        double slowdown;
+        lock (_gate)
+        {
+            slowdown = _slowdown;
+        }
+
+        return TimeSpan.FromTicks((long)(Framing.LineTime(Baud, count).Ticks * slowdown));
+    }
+
+    /// <summary>
+    /// Waits while the line is stalled, then until <paramref name="count"/> more bytes have had their
+    /// wire time after the previous ones: on return the last of them has "arrived".
+    /// </summary>
+    public async Task PaceAsync(int count, CancellationToken cancellationToken)
+    {
+        Task resumed;
+        lock (_gate)
+        {
+            resumed = _resumed.Task;
+        }
+
+        if (!resumed.IsCompleted)
+        {
+            await resumed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        long due;
+        lock (_gate)
+        {
+            var start = Math.Max(now, _lineFreeAt);
+            due = start + ToTimestamp(ByteTime(count));
+            _lineFreeAt = due;
+        }
+
+        var wait = _time.GetElapsedTime(now, due);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The synchronous form for the device threads (pacing is the device's behaviour, so blocking here is by design).</summary>
+    public void Pace(int count, CancellationToken cancellationToken) => PaceAsync(count, cancellationToken).GetAwaiter().GetResult();
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+
+    private static TaskCompletionSource NewResumed(bool completed)
+    {
+        // Continuations run inline on resume so the waiter re-times itself before Stalled=false returns.
+        var tcs = new TaskCompletionSource(TaskCreationOptions.None);
+        if (completed)
+        {
+            tcs.SetResult();
+        }
+
+        return tcs;
+    }
+}
