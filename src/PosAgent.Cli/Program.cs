@@ -1,2 +1,3 @@
-Console.Error.WriteLine("This component is being built; see the open issues.");
-return 1;
+using PosAgent.Cli;
+
+return await PosAgentCli.RunAsync(args, CliConsole.System, CancellationToken.None).ConfigureAwait(false);
