@@ -192,6 +192,23 @@ internal static class EventCommands
             return current;
         }
 
+        if (!context.Console.IsTerminal)
+        {
+            // Not a terminal (a log, a pipe): one plain line per change instead of a live bar.
+            var shown = first.Pending;
+            while (await StepAsync().ConfigureAwait(false))
+            {
+                if (current.Pending != shown)
+                {
+                    shown = current.Pending;
+                    await context.Console.Error.WriteLineAsync($"syncing: {current.Pending} pending, central {Fmt.Enum(current.State)}").ConfigureAwait(false);
+                }
+            }
+
+            await context.Console.Error.WriteLineAsync($"synced {Math.Max(0, first.Pending - current.Pending)} of {first.Pending}").ConfigureAwait(false);
+            return current;
+        }
+
         await context.Err.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
