@@ -58,6 +58,9 @@ public enum PrintJobState
     /// <summary>Stored in the queue, waiting.</summary>
     Queued = 0,
 
+    /// <summary>Being sent to the printer now.</summary>
+    Printing = 3,
+
     /// <summary>Interrupted or waiting for the printer (paper out, cover open, offline, disconnected).</summary>
     Held = 1,
 

@@ -137,6 +137,14 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
         }
     }
 
+    public void DiscardPendingOutput()
+    {
+        if (_options.Kind == TransportKind.Serial)
+        {
+            Tty.Flush(Handle(), Name, TermiosConst.TCOFLUSH);
+        }
+    }
+
     public void Close()
     {
         var fd = _fd;

@@ -115,6 +115,11 @@ internal sealed class TcpTransport : IDeviceTransport
         }
     }
 
+    public void DiscardPendingOutput()
+    {
+        // Bytes in the socket's send buffer cannot be recalled; the printer's buffer is cleared instead.
+    }
+
     public void Close()
     {
         var socket = _socket;

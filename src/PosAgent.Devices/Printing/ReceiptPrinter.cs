@@ -16,6 +16,10 @@ public sealed class ReceiptPrinter : IDisposable
 {
     private static readonly byte[] StatusRequest = [0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04];
 
+    // DLE DC4 8 (real-time): clear the receive and print buffers, so the rest of an interrupted job
+    // does not come out after the paper is loaded; the job is reprinted whole, marked as a copy.
+    private static readonly byte[] ClearBuffers = [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08];
+
     private readonly PrinterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -27,7 +31,7 @@ public sealed class ReceiptPrinter : IDisposable
     private readonly TimeSpan _byteTime;
     private volatile bool _wake;
     private PrinterStatus? _reported;
-    private (string JobId, string Reason)? _lastHold;
+    private string? _lastHeldJob;
 
     /// <summary>Creates a stopped driver and opens its queue; throws <see cref="ArgumentException"/> listing every configuration problem.</summary>
     public ReceiptPrinter(PrinterOptions options, TimeProvider? time = null, ILogger<ReceiptPrinter>? logger = null)
@@ -125,6 +129,7 @@ public sealed class ReceiptPrinter : IDisposable
         var payload = copy ? [.. _copyMark, .. job.Bytes] : job.Bytes;
         var offset = copy ? _copyMark.Length : 0;
         _queue.MarkPrinting(job.Id);
+        Raise(new PrintJobEvent(_options.Name, _time.GetUtcNow(), job.Id, PrintJobState.Printing, copy, null));
         var sent = 0;
         try
         {
@@ -144,7 +149,7 @@ public sealed class ReceiptPrinter : IDisposable
                 if (Drain(link, ct) is { IsReady: false } pushed)
                 {
                     // Automatic status back says the printer stopped mid-job: what it got may be on paper.
-                    Hold(job, $"interrupted: printer {pushed}", mayHavePrinted: true);
+                    Interrupt(link, job, pushed, ct);
                     return pushed;
                 }
             }
@@ -152,12 +157,12 @@ public sealed class ReceiptPrinter : IDisposable
             var status = QueryStatus(link, payload.Length, ct);
             if (!status.IsReady)
             {
-                Hold(job, $"interrupted: printer {status}", mayHavePrinted: true);
+                Interrupt(link, job, status, ct);
                 return status;
             }
 
             _queue.MarkCompleted(job.Id);
-            _lastHold = null;
+            _lastHeldJob = null;
             DeviceLog.Job(_logger, _options.Name, job.Id, "completed", copy ? " (copy)" : string.Empty, null);
             Raise(new PrintJobEvent(_options.Name, _time.GetUtcNow(), job.Id, PrintJobState.Completed, copy, null));
             return status;
@@ -167,6 +172,14 @@ public sealed class ReceiptPrinter : IDisposable
             Hold(job, ex is OperationCanceledException ? "driver stopped" : $"interrupted: {ex.Message}", mayHavePrinted: sent > 0 || ex is TimeoutException);
             throw;
         }
+    }
+
+    private void Interrupt(IDeviceTransport link, PrintJob job, PrinterStatus status, CancellationToken ct)
+    {
+        _queue.MarkHeld(job.Id, $"interrupted: printer {status}", mayHavePrinted: true);
+        link.DiscardPendingOutput();
+        link.Write(ClearBuffers, WriteTimeout(ClearBuffers.Length), ct);
+        Hold(job, $"interrupted: printer {status}", mayHavePrinted: true);
     }
 
     /// <summary>Asks DLE EOT 1, 2 and 4 at once; the answers come after the bytes still on the line.</summary>
@@ -184,7 +197,7 @@ public sealed class ReceiptPrinter : IDisposable
             {
                 throw _incoming.Garbage > 0
                     ? new IOException($"Printer '{link.Name}' answered {_incoming.Garbage} bytes that are not status answers (wrong baud or framing?).")
-                    : new TimeoutException($"Printer '{link.Name}' did not answer a status request within {timeout.TotalMilliseconds:0} ms.");
+                    : new TimeoutException($"Printer '{link.Name}' did not answer a status request within {timeout.TotalMilliseconds:0} ms (switched off, line stalled, or a wrong baud rate?).");
             }
 
             _incoming.Feed(_readBuffer.AsSpan(0, n));
@@ -238,12 +251,12 @@ public sealed class ReceiptPrinter : IDisposable
     private void Hold(PrintJob job, string reason, bool mayHavePrinted)
     {
         _queue.MarkHeld(job.Id, reason, mayHavePrinted);
-        if (_lastHold == (job.Id, reason))
+        if (_lastHeldJob == job.Id)
         {
             return;
         }
 
-        _lastHold = (job.Id, reason);
+        _lastHeldJob = job.Id;
         DeviceLog.Job(_logger, _options.Name, job.Id, "held", string.Empty, reason);
         Raise(new PrintJobEvent(_options.Name, _time.GetUtcNow(), job.Id, PrintJobState.Held, job.MayHavePrinted || mayHavePrinted, reason));
     }

@@ -27,6 +27,9 @@ public interface IDeviceTransport : IDisposable
     /// <summary>Writes every byte or throws <see cref="TimeoutException"/> when the device takes none for <paramref name="timeout"/>.</summary>
     void Write(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>Drops bytes written but not yet sent (serial: tcflush TCOFLUSH); a no-op where the OS cannot.</summary>
+    void DiscardPendingOutput();
+
     /// <summary>Closes the device; a later <see cref="Open"/> reopens it.</summary>
     void Close();
 }
