@@ -1,2 +1,1 @@
-Console.Error.WriteLine("This component is being built; see the open issues.");
-return 1;
+return await PosAgent.Central.CentralCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -86,6 +86,9 @@ public interface IStoreSession
 
     Task UpdateCardAsync(CardRecord card, CancellationToken cancellationToken);
 
+    /// <summary>Active cards whose end date is at or before <paramref name="before"/> (the card-end job).</summary>
+    Task<IReadOnlyList<CardRecord>> ListActiveCardsEndingAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
     // Ledger
     Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
 

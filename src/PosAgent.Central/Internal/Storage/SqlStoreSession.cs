@@ -239,6 +239,18 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
             c => AddCard(c, card),
             cancellationToken);
 
+    public Task<IReadOnlyList<CardRecord>> ListActiveCardsEndingAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {CardColumns} FROM cards WHERE status = @status AND valid_until IS NOT NULL AND valid_until <= @before ORDER BY card_number LIMIT @limit",
+            c =>
+            {
+                SqlParams.Add(c, "@status", CardStatus.Active);
+                SqlParams.Add(c, "@before", before);
+                SqlParams.Add(c, "@limit", limit);
+            },
+            ReadCard,
+            cancellationToken);
+
     // ---- ledger ----
 
     public async Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken)

@@ -1,0 +1,369 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PosAgent.Central.Internal;
+using PosAgent.Central.Internal.Service;
+using PosAgent.Central.Storage;
+using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Rules;
+
+namespace PosAgent.Central;
+
+/// <summary>posagent-central: the service (serve) and the operator's commands, which work on the store directly.</summary>
+public static class CentralCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var cli = new Builder(output, error);
+        var parse = cli.Root().Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class Builder(TextWriter output, TextWriter error)
+    {
+        private readonly Option<string?> _stateDir = new("--state-dir") { Description = "Folder for the SQLite database (default: $POSAGENT_CENTRAL_STATE_DIR or ~/.local/state/posagent-central)", Recursive = true };
+        private readonly Option<string?> _store = new("--store") { Description = "PostgreSQL connection string (Host=...;Database=...) or a SQLite file path (default: <state-dir>/central.db)", Recursive = true };
+        private readonly Option<string?> _programs = new("--programs") { Description = "Folder of program definition files to load (default: the repository's programs/)", Recursive = true };
+
+        public RootCommand Root()
+        {
+            var root = new RootCommand("posagent-central: the central loyalty service and its operator commands");
+            root.Options.Add(_stateDir);
+            root.Options.Add(_store);
+            root.Options.Add(_programs);
+            root.Subcommands.Add(Serve());
+            root.Subcommands.Add(Migrate());
+            root.Subcommands.Add(Terminal());
+            root.Subcommands.Add(Admin());
+            root.Subcommands.Add(Card());
+            root.Subcommands.Add(ProgramCommand());
+            root.Subcommands.Add(RunJob());
+            root.Subcommands.Add(Liability());
+            return root;
+        }
+
+        private Command Serve()
+        {
+            var urls = new Option<string[]>("--url") { Description = $"Listen URL, repeatable (default {CentralDefaults.Url}); https needs --tls-cert", AllowMultipleArgumentsPerToken = true };
+            var cert = new Option<string?>("--tls-cert") { Description = "PEM certificate (chain) for https URLs" };
+            var key = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert (if not in the same file)" };
+            var insecure = new Option<bool>("--allow-insecure") { Description = "Allow http:// on a non-loopback address (tokens would cross the network in clear)" };
+            var jobInterval = new Option<TimeSpan?>("--job-interval") { Description = "How often the jobs run (default 00:15:00; 0 disables)" };
+            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval };
+            command.SetAction(async (parse, ct) => await Guarded(async () =>
+            {
+                var options = Options(parse);
+                foreach (var url in parse.GetValue(urls) ?? [])
+                {
+                    options.Urls.Add(url);
+                }
+
+                options.TlsCertificatePath = parse.GetValue(cert);
+                options.TlsKeyPath = parse.GetValue(key);
+                options.AllowInsecureNonLoopback = parse.GetValue(insecure);
+                if (parse.GetValue(jobInterval) is { } interval)
+                {
+                    options.JobInterval = interval;
+                }
+
+                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
+                await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", server.Addresses)}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+            return command;
+        }
+
+        private Command Migrate()
+        {
+            var command = new Command("migrate", "Apply the pending schema migrations and exit");
+            command.SetAction(async (parse, ct) => await Guarded(async () =>
+            {
+                var options = Options(parse);
+                await using var store = LoyaltyStores.Open(options.ResolvedStore);
+                var applied = await store.MigrateAsync(ct).ConfigureAwait(false);
+                var version = await store.GetSchemaVersionAsync(ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"{Describe(options)}: {applied} migration(s) applied; schema version {version}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return command;
+        }
+
+        private Command Terminal()
+        {
+            var id = new Argument<string>("terminal-id") { Description = "Terminal id (letters, digits, . _ : -)" };
+            var storeId = new Option<string>("--store-id") { Description = "The store (shop, clinic) the terminal belongs to", Required = true };
+            var description = new Option<string>("--description") { Description = "Free text", DefaultValueFactory = _ => string.Empty };
+            var create = new Command("create", "Create a terminal credential; prints the token once") { id, storeId, description };
+            create.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var terminal = parse.GetValue(id)!;
+                RequestValidator.Id("terminal-id", terminal);
+                RequestValidator.Id("--store-id", parse.GetValue(storeId)!);
+                var (record, token) = await c.Credentials.CreateAsync(CredentialRole.Terminal, terminal, parse.GetValue(storeId), parse.GetValue(description)!, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"terminal {record.TerminalId} (store {record.StoreId}) credential {record.CredentialId}").ConfigureAwait(false);
+                await output.WriteLineAsync($"token: {token}").ConfigureAwait(false);
+                await output.WriteLineAsync("Keep the token secret: it is shown only now (only its hash is stored).").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+
+            var all = new Option<bool>("--all") { Description = "Include revoked credentials" };
+            var list = new Command("list", "List terminal credentials") { all };
+            list.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                foreach (var t in await c.Credentials.ListAsync(CredentialRole.Terminal, ct).ConfigureAwait(false))
+                {
+                    if (t.RevokedAt is null || parse.GetValue(all))
+                    {
+                        await output.WriteLineAsync($"{t.TerminalId}\tstore={t.StoreId}\tcredential={t.CredentialId}\tcreated={t.CreatedAt:u}\t{(t.RevokedAt is { } r ? "revoked=" + r.ToString("u", CultureInfo.InvariantCulture) : "active")}\t{t.Description}").ConfigureAwait(false);
+                    }
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+
+            var revokeId = new Argument<string>("terminal-id");
+            var revoke = new Command("revoke", "Revoke every active credential of a terminal") { revokeId };
+            revoke.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var count = await c.Credentials.RevokeAsync(CredentialRole.Terminal, parse.GetValue(revokeId)!, ct).ConfigureAwait(false);
+                await (count == 0 ? error : output).WriteLineAsync($"{count} credential(s) of terminal {parse.GetValue(revokeId)} revoked").ConfigureAwait(false);
+                return count == 0 ? 1 : 0;
+            }).ConfigureAwait(false));
+            return new Command("terminal", "Terminal credentials (per-terminal bearer tokens bound to a store)") { create, list, revoke };
+        }
+
+        private Command Admin()
+        {
+            var description = new Option<string>("--description") { Description = "Who holds it", DefaultValueFactory = _ => string.Empty };
+            var create = new Command("create", "Create an admin credential; prints the token once") { description };
+            create.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var (record, token) = await c.Credentials.CreateAsync(CredentialRole.Admin, null, null, parse.GetValue(description)!, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"admin credential {record.CredentialId}").ConfigureAwait(false);
+                await output.WriteLineAsync($"token: {token}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            var list = new Command("list", "List admin credentials");
+            list.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                foreach (var a in await c.Credentials.ListAsync(CredentialRole.Admin, ct).ConfigureAwait(false))
+                {
+                    await output.WriteLineAsync($"{a.CredentialId}\tcreated={a.CreatedAt:u}\t{(a.RevokedAt is null ? "active" : "revoked")}\t{a.Description}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+            var id = new Argument<string>("credential-id");
+            var revoke = new Command("revoke", "Revoke an admin credential") { id };
+            revoke.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var count = await c.Credentials.RevokeAsync(CredentialRole.Admin, parse.GetValue(id)!, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"{count} admin credential(s) revoked").ConfigureAwait(false);
+                return count == 0 ? 1 : 0;
+            }).ConfigureAwait(false));
+            return new Command("admin", "Admin credentials (for the admin gRPC service)") { create, list, revoke };
+        }
+
+        private Command Card()
+        {
+            var program = new Option<string>("--program") { Description = "Program id, e.g. CSM", Required = true };
+            var name = new Option<string>("--name") { Description = "Full name", Required = true };
+            var phone = new Option<string>("--phone") { Description = "Phone in E.164, e.g. +79991234567", Required = true };
+            var birthday = new Option<DateOnly?>("--birthday") { Description = "yyyy-mm-dd" };
+            var cardNumber = new Option<string?>("--card") { Description = "Card number to issue (default: assigned)" };
+            var confirmed = new Option<bool>("--phone-confirmed") { Description = "The phone was confirmed (STM-R1)" };
+            var register = new Command("register", "Register a member and issue a card") { program, name, phone, birthday, cardNumber, confirmed };
+            register.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var request = new RegisterMemberRequest
+                {
+                    RequestId = "cli-" + Guid.NewGuid().ToString("N"),
+                    ProgramId = parse.GetValue(program)!,
+                    FullName = parse.GetValue(name)!,
+                    Phone = parse.GetValue(phone)!,
+                    PhoneConfirmed = parse.GetValue(confirmed),
+                    ConsentPersonalData = true,
+                    CardNumber = parse.GetValue(cardNumber) ?? string.Empty,
+                };
+                if (parse.GetValue(birthday) is { } b)
+                {
+                    request.Birthday = new Date { Year = b.Year, Month = b.Month, Day = b.Day };
+                }
+
+                var response = await c.Accounts.RegisterAsync(request, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"member {response.Member.MemberId} account {response.Account.AccountId} card {response.Card.CardNumber}; balance {response.Account.Balance.Balance} (usable {response.Account.Balance.Usable}), tier {response.Account.Balance.Tier}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+
+            var number = new Argument<string>("card-number");
+            var show = new Command("show", "Balance, tier and state by card number (CSM-R10)") { number };
+            show.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var s = await c.Accounts.SnapshotAsync(parse.GetValue(number)!, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"card {CardNumberFormat.Mask(s.CardNumber)} {s.State} program {s.ProgramId} v{s.ProgramVersion}: balance {s.Balance.Balance}, usable {s.Balance.Usable}, pending {s.Balance.Pending}, tier {s.Balance.Tier}, offline allowance {s.OfflineRedemptionAllowance}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+
+            var reason = new Option<string>("--reason") { Description = "Why (recorded)", Required = true };
+            var block = new Command("block", "Block a card (INV-KZ-R11)") { number, reason };
+            block.SetAction(async (parse, ct) => await CardResult(parse, ct, c => c.Accounts.BlockAsync(new BlockCardRequest { CardNumber = parse.GetValue(number)!, Reason = parse.GetValue(reason)! }, ct)).ConfigureAwait(false));
+            var unblock = new Command("unblock", "Unblock a card") { number };
+            unblock.SetAction(async (parse, ct) => await CardResult(parse, ct, c => c.Accounts.UnblockAsync(new UnblockCardRequest { CardNumber = parse.GetValue(number)! }, ct)).ConfigureAwait(false));
+            var annul = new Command("annul", "Annul a card: all points cancelled (CSM-R12)") { number, reason };
+            annul.SetAction(async (parse, ct) => await CardResult(parse, ct, c => c.Accounts.AnnulAsync(new AnnulCardRequest { CardNumber = parse.GetValue(number)!, Reason = parse.GetValue(reason)! }, ct)).ConfigureAwait(false));
+            var until = new Option<DateTimeOffset?>("--until") { Description = "New end date (default: one more validity period, CSM-R13)" };
+            var extend = new Command("extend", "Extend a card's end date; the balance is kept") { number, until };
+            extend.SetAction(async (parse, ct) => await CardResult(parse, ct, c => c.Accounts.ExtendAsync(new ExtendCardRequest { CardNumber = parse.GetValue(number)!, ValidUntil = parse.GetValue(until) is { } u ? Timestamp.FromDateTimeOffset(u) : null }, ct)).ConfigureAwait(false));
+            var newCard = new Option<string?>("--new") { Description = "The new card's number (default: assigned)" };
+            var replaceReason = new Option<string>("--reason") { Description = "lost, damaged, tier_change, ...", DefaultValueFactory = _ => "lost" };
+            var replace = new Command("replace", "Replace a card: old card blocked, all points moved (CSM-R11)") { number, newCard, replaceReason };
+            replace.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var r = await c.Accounts.ReplaceCardAsync(new ReplaceCardRequest { RequestId = "cli-" + Guid.NewGuid().ToString("N"), OldCardNumber = parse.GetValue(number)!, NewCardNumber = parse.GetValue(newCard) ?? string.Empty, Reason = parse.GetValue(replaceReason)! }, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"card {CardNumberFormat.Mask(r.OldCard.CardNumber)} replaced by {r.NewCard.CardNumber}; {r.PointsMoved} points moved").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return new Command("card", "Members and cards") { register, show, block, unblock, annul, extend, replace };
+        }
+
+        private Command ProgramCommand()
+        {
+            var list = new Command("list", "List loaded program versions");
+            list.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                foreach (var p in await c.Programs.ListAllAsync(ct).ConfigureAwait(false))
+                {
+                    await output.WriteLineAsync($"{p.ProgramId}\tv{p.Version}\t{(p.Active ? "active" : "inactive")}\t{p.Currency}\tloaded {p.LoadedAt:u}\t{p.Name}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+            var file = new Argument<FileInfo>("file");
+            var activate = new Option<bool>("--activate") { Description = "Make it the active version at once" };
+            var load = new Command("load", "Validate and load a program definition file") { file, activate };
+            load.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var path = parse.GetValue(file)!.FullName;
+                var (record, created) = await c.Programs.LoadAsync(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), path, parse.GetValue(activate), ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"{record.ProgramId} v{record.Version} {(created ? "loaded" : "already loaded")}, {(record.Active ? "active" : "inactive")}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            var id = new Argument<string>("program-id");
+            var version = new Argument<string>("version");
+            var activateCommand = new Command("activate", "Make a loaded version the active one (terminals see it in the changes feed)") { id, version };
+            activateCommand.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var record = await c.Programs.ActivateAsync(parse.GetValue(id)!, parse.GetValue(version)!, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"{record.ProgramId} v{record.Version} active since {record.ActivatedAt:u}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return new Command("program", "Program definitions") { list, load, activateCommand };
+        }
+
+        private Command RunJob()
+        {
+            var name = new Argument<string>("name") { Description = "monthly-accrual, tier-changes, birthday, inactivity, expiry, card-end or all" };
+            var asOf = new Option<DateTimeOffset?>("--as-of") { Description = "Run as of this time, e.g. 2026-03-01T00:00:00Z (default: now)" };
+            var command = new Command("run-job", "Run a job as of a time (each day is done once; missed days are caught up)") { name, asOf };
+            command.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var at = parse.GetValue(asOf) ?? TimeProvider.System.GetUtcNow();
+                foreach (var run in await c.Jobs.RunAsync(parse.GetValue(name)!, at, ct).ConfigureAwait(false))
+                {
+                    await output.WriteLineAsync($"{run.Job}\t{run.Period}\t{(run.AlreadyDone ? "already done" : "done")}\taccounts={run.AccountsAffected}\tpoints={run.PointsDelta}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+            return command;
+        }
+
+        private Command Liability()
+        {
+            var asOf = new Option<DateTimeOffset?>("--as-of") { Description = "As of this time (default: now)" };
+            var command = new Command("liability-report", "Points outstanding by program and tier") { asOf };
+            command.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var report = await c.Reports.LiabilityAsync(parse.GetValue(asOf) ?? TimeProvider.System.GetUtcNow(), ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"Points liability as of {report.AsOf.ToDateTimeOffset():u}").ConfigureAwait(false);
+                await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,-12} {2,9} {3,14} {4,14} {5,14}", "program", "tier", "accounts", "outstanding", "usable", "pending")).ConfigureAwait(false);
+                foreach (var row in report.Rows)
+                {
+                    await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,-12} {2,9} {3,14:N0} {4,14:N0} {5,14:N0}", row.ProgramId, row.Tier, row.Accounts, row.PointsOutstanding, row.PointsUsable, row.PointsPending)).ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0,-23} {1,9} {2,14:N0}", "total", report.Rows.Sum(r => r.Accounts), report.Rows.Sum(r => r.PointsOutstanding))).ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return command;
+        }
+
+        private Task<int> CardResult(ParseResult parse, CancellationToken ct, Func<CentralComponents, Task<Contracts.Loyalty.V1.Card>> action) =>
+            WithComponents(parse, ct, async c =>
+            {
+                var card = await action(c).ConfigureAwait(false);
+                await output.WriteLineAsync($"card {CardNumberFormat.Mask(card.CardNumber)}: {card.State}{(card.ValidUntil is null ? string.Empty : ", valid until " + card.ValidUntil.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture))}").ConfigureAwait(false);
+                return 0;
+            });
+
+        private CentralOptions Options(ParseResult parse)
+        {
+            var options = new CentralOptions();
+            if (parse.GetValue(_stateDir) is { } dir)
+            {
+                options.StateDirectory = dir;
+            }
+
+            options.Store = parse.GetValue(_store);
+            if (parse.GetValue(_programs) is { } programs)
+            {
+                options.ProgramsDirectory = programs;
+            }
+
+            options.Validate();
+            return options;
+        }
+
+        private static string Describe(CentralOptions options) =>
+            LoyaltyStores.IsPostgres(options.ResolvedStore) ? "PostgreSQL" : "SQLite " + options.ResolvedStore;
+
+        private Task<int> WithComponents(ParseResult parse, CancellationToken ct, Func<CentralComponents, Task<int>> action) =>
+            Guarded(async () =>
+            {
+                await using var components = await CentralComponents.OpenAsync(Options(parse), TimeProvider.System, NullLogger.Instance, ct).ConfigureAwait(false);
+                return await action(components).ConfigureAwait(false);
+            });
+
+        /// <summary>Operator errors as one clear line and exit code 1 (2 for bad arguments), not a stack trace.</summary>
+        private async Task<int> Guarded(Func<Task<int>> action)
+        {
+            try
+            {
+                return await action().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException or RequestValidationException)
+            {
+                await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 2;
+            }
+            catch (Exception ex) when (ex is NotFoundException or PreconditionException or ProgramFileException or ProgramVersionConflictException
+                or LoyaltyRuleException or InvalidOperationException or KeyNotFoundException or IOException or System.Data.Common.DbException)
+            {
+                await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+        }
+    }
+}

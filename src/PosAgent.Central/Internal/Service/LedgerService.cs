@@ -1,0 +1,328 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using PosAgent.Central.Internal.Security;
+using PosAgent.Central.Storage;
+using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Rules;
+using Payment = PosAgent.Contracts.Loyalty.V1.Payment;
+using RefundLine = PosAgent.Rules.RefundLine;
+
+namespace PosAgent.Central.Internal.Service;
+
+/// <summary>A call the caller may not make (PERMISSION_DENIED).</summary>
+internal sealed class PermissionDeniedException(string message) : Exception(message);
+
+/// <summary>
+/// Ingestion of terminal transactions: exactly once per transaction id, in business-time order
+/// per account, each batch in one store transaction that row-locks the accounts it touches.
+/// </summary>
+internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs, RequestValidator validator, TimeProvider time, ILogger logger)
+{
+    public async Task<SubmitTransactionsResponse> SubmitAsync(Caller caller, SubmitTransactionsRequest request, CancellationToken cancellationToken)
+    {
+        validator.Submit(request);
+        for (var i = 0; i < request.Transactions.Count; i++)
+        {
+            var terminal = request.Transactions[i].TerminalId;
+            if (terminal.Length > 0 && terminal != caller.TerminalId)
+            {
+                throw new PermissionDeniedException($"transactions[{i}].terminal_id: '{terminal}' is not the authenticated terminal '{caller.TerminalId}'");
+            }
+        }
+
+        // The active programs are read before the transaction so a slow reload never holds row locks.
+        var active = await programs.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var results = await store.WriteAsync(
+            (s, ct) => ApplyBatchAsync(s, caller, request.Transactions, active, ct), cancellationToken).ConfigureAwait(false);
+
+        var response = new SubmitTransactionsResponse();
+        response.Results.AddRange(results);
+        CentralLog.BatchApplied(
+            logger,
+            caller.TerminalId,
+            results.Count(r => r.Outcome == TransactionOutcome.Applied),
+            results.Count(r => r.Outcome == TransactionOutcome.Duplicate),
+            results.Count(r => r.Outcome == TransactionOutcome.Rejected));
+        return response;
+    }
+
+    private async Task<TransactionResult[]> ApplyBatchAsync(
+        IStoreSession s, Caller caller, IList<TerminalTransaction> txs, IReadOnlyDictionary<string, ProgramRecord> active, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var results = new TransactionResult[txs.Count];
+        var existing = await s.GetEntriesAsync(txs.Select(t => t.TransactionId).ToList(), ct).ConfigureAwait(false);
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pending = new List<int>();
+        for (var i = 0; i < txs.Count; i++)
+        {
+            var id = txs[i].TransactionId;
+            if (existing.TryGetValue(id, out var entry))
+            {
+                results[i] = Duplicate(TransactionResult.Parser.ParseFrom(entry.Result));
+            }
+            else if (!firstIndex.ContainsKey(id))
+            {
+                firstIndex[id] = i;
+                pending.Add(i);
+            }
+        }
+
+        // Which account each transaction belongs to.
+        var cards = await s.GetCardsAsync(pending.Select(i => txs[i].CardNumber).Where(c => c.Length > 0).ToList(), ct).ConfigureAwait(false);
+        var originalIds = pending.Where(i => txs[i].BodyCase == TerminalTransaction.BodyOneofCase.Refund)
+            .Select(i => txs[i].Refund.OriginalTransactionId)
+            .Where(id => !firstIndex.ContainsKey(id))
+            .ToList();
+        var originals = await s.GetEntriesAsync(originalIds, ct).ConfigureAwait(false);
+        var accountOf = new Dictionary<int, string>();
+        var saleOf = new Dictionary<int, TerminalTransaction>();
+        foreach (var i in pending)
+        {
+            var tx = txs[i];
+            var at = tx.BusinessTime.ToDateTimeOffset();
+            if (tx.BodyCase == TerminalTransaction.BodyOneofCase.Refund)
+            {
+                var originalId = tx.Refund.OriginalTransactionId;
+                string? accountId = null;
+                TerminalTransaction? original = null;
+                if (firstIndex.TryGetValue(originalId, out var j) && j != i && txs[j].BodyCase == TerminalTransaction.BodyOneofCase.Sale)
+                {
+                    original = txs[j];
+                    accountId = cards.TryGetValue(original.CardNumber, out var c) ? c.AccountId : null;
+                }
+                else if (originals.TryGetValue(originalId, out var o) && o.Kind == "sale" && o.Outcome == (int)TransactionOutcome.Applied)
+                {
+                    original = TerminalTransaction.Parser.ParseFrom(o.Request);
+                    accountId = o.AccountId;
+                }
+
+                if (original is null || accountId is null)
+                {
+                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "original_not_found", $"Sale {originalId} was not applied here; a refund needs the original sale's transaction id.");
+                    continue;
+                }
+
+                if (tx.CardNumber.Length > 0 && (!cards.TryGetValue(tx.CardNumber, out var given) || given.AccountId != accountId))
+                {
+                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, accountId, "card_mismatch", "The card given is not the card of the original sale's account.");
+                    continue;
+                }
+
+                accountOf[i] = accountId;
+                saleOf[i] = original;
+                continue;
+            }
+
+            if (!cards.TryGetValue(tx.CardNumber, out var card))
+            {
+                results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "card_not_found", $"Card {CardNumberFormat.Mask(tx.CardNumber)} is not registered.");
+                continue;
+            }
+
+            var refusal = card.Status switch
+            {
+                CardStatus.Blocked => ("card_blocked", $"Card {CardNumberFormat.Mask(card.CardNumber)} is blocked."),
+                CardStatus.Annulled => ("card_annulled", $"Card {CardNumberFormat.Mask(card.CardNumber)} is annulled."),
+                CardStatus.Replaced => ("card_replaced", $"Card {CardNumberFormat.Mask(card.CardNumber)} was replaced by card {CardNumberFormat.Mask(card.ReplacedBy)}."),
+                CardStatus.Expired => ("card_expired", $"Card {CardNumberFormat.Mask(card.CardNumber)} has passed its end date."),
+                _ => ((string, string)?)null,
+            };
+            if (refusal is { } r)
+            {
+                results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, card.AccountId, r.Item1, r.Item2);
+                continue;
+            }
+
+            accountOf[i] = card.AccountId;
+        }
+
+        var accounts = await s.GetAccountsAsync(accountOf.Values.ToHashSet(StringComparer.Ordinal), forUpdate: true, ct).ConfigureAwait(false);
+        var entries = new List<LedgerEntry>(pending.Count);
+        foreach (var group in accountOf.GroupBy(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal))
+        {
+            var account = accounts[group.Key];
+            var ordered = group.OrderBy(i => txs[i].BusinessTime.ToDateTimeOffset()).ThenBy(i => i).ToList();
+            if (!active.TryGetValue(account.ProgramId, out var program))
+            {
+                foreach (var i in ordered)
+                {
+                    results[i] = ProtoMapping.Rejected(txs[i].TransactionId, txs[i].BusinessTime.ToDateTimeOffset(), now, account.AccountId, "program_not_active", $"Program {account.ProgramId} has no active version.");
+                }
+
+                continue;
+            }
+
+            var engine = programs.Engine(program);
+            var state = AccountStateJson.Deserialize(account.StateJson);
+            var changed = false;
+            foreach (var i in ordered)
+            {
+                var tx = txs[i];
+                var at = tx.BusinessTime.ToDateTimeOffset();
+                try
+                {
+                    var op = Apply(engine, state, tx, at, saleOf.GetValueOrDefault(i));
+                    state = op.State;
+                    changed = true;
+                    results[i] = ProtoMapping.Result(tx.TransactionId, at, now, account.AccountId, op);
+                }
+                catch (Exception ex) when (ex is LoyaltyRuleException or ArgumentException)
+                {
+                    var code = ex is LoyaltyRuleException rule ? ProtoMapping.Code(rule.Code) : "invalid_transaction";
+                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, account.AccountId, code, ex.Message, (ex as LoyaltyRuleException)?.RuleId);
+                    CentralLog.TransactionRejected(logger, tx.TransactionId, CardNumberFormat.Mask(tx.CardNumber), code);
+                }
+            }
+
+            if (changed)
+            {
+                var summary = engine.Summarize(state, now);
+                var updated = account with
+                {
+                    StateJson = AccountStateJson.Serialize(state),
+                    Version = account.Version + 1,
+                    Figures = ProtoMapping.Figures(summary),
+                    UpdatedAt = now,
+                };
+                await s.UpdateAccountAsync(updated, account.Version, ct).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var i in pending)
+        {
+            var tx = txs[i];
+            entries.Add(new LedgerEntry(
+                tx.TransactionId,
+                string.IsNullOrEmpty(results[i].AccountId) ? null : results[i].AccountId,
+                caller.TerminalId,
+                caller.StoreId,
+                Kind(tx),
+                tx.BusinessTime.ToDateTimeOffset(),
+                now,
+                (int)results[i].Outcome,
+                tx.ToByteArray(),
+                results[i].ToByteArray()));
+        }
+
+        await s.InsertEntriesAsync(entries, ct).ConfigureAwait(false);
+
+        // A transaction id repeated inside the batch answers as a duplicate of its first occurrence.
+        for (var i = 0; i < txs.Count; i++)
+        {
+            results[i] ??= Duplicate(results[firstIndex[txs[i].TransactionId]]);
+        }
+
+        return results;
+    }
+
+    private static OperationResult Apply(LoyaltyEngine engine, AccountState state, TerminalTransaction tx, DateTimeOffset at, TerminalTransaction? original)
+    {
+        var minorPerPoint = engine.Program.MinorUnitsPerUnit;
+        switch (tx.BodyCase)
+        {
+            case TerminalTransaction.BodyOneofCase.Sale:
+                var sale = tx.Sale;
+                return engine.ApplySale(state, ProtoMapping.Sale(
+                    tx.TransactionId, at, sale.Lines, sale.Payments, minorPerPoint, sale.PromoCode, sale.DiscountCardUsed, sale.GoodsReceivedTime?.ToDateTimeOffset()));
+            case TerminalTransaction.BodyOneofCase.Redemption:
+                var redemption = tx.Redemption;
+                var total = RequestValidator.LinesTotal(redemption.Lines);
+                var pointsMinor = redemption.Points * minorPerPoint;
+                if (pointsMinor > total)
+                {
+                    throw new LoyaltyRuleException(LoyaltyErrorCode.PaymentMismatch, $"{redemption.Points} points are worth more than the basket ({total} minor units).");
+                }
+
+                var payments = new List<Payment> { new() { Kind = PaymentKind.Points, AmountMinor = pointsMinor } };
+                if (total > pointsMinor)
+                {
+                    payments.Add(new Payment { Kind = PaymentKind.BankCard, AmountMinor = total - pointsMinor });
+                }
+
+                return engine.ApplySale(state, ProtoMapping.Sale(tx.TransactionId, at, redemption.Lines, payments, minorPerPoint, string.Empty, false, null));
+            case TerminalTransaction.BodyOneofCase.RewardExchange:
+                var exchange = tx.RewardExchange;
+                var count = Math.Max(1, exchange.Quantity);
+                OperationResult? last = null;
+                long spent = 0;
+                for (var k = 0; k < count; k++)
+                {
+                    last = engine.RedeemReward(last?.State ?? state, new RewardRequest
+                    {
+                        TransactionId = count == 1 ? tx.TransactionId : $"{tx.TransactionId}#{k}",
+                        ItemId = exchange.RewardId,
+                        At = at,
+                        Region = exchange.Region.Length > 0 ? exchange.Region : null,
+                    });
+                    spent += last.PointsSpent;
+                }
+
+                return last! with { PointsSpent = spent };
+            case TerminalTransaction.BodyOneofCase.Refund:
+                return engine.Refund(state, RefundFor(state, tx, at, original!));
+            default:
+                throw new ArgumentException("The transaction has no body.");
+        }
+    }
+
+    /// <summary>Refund lines by line id and quantity become the engine's lines by index and amount (pro rata, rounded down).</summary>
+    private static RefundRequest RefundFor(AccountState state, TerminalTransaction tx, DateTimeOffset at, TerminalTransaction original)
+    {
+        var lines = original.Sale.Lines;
+        var order = state.Orders.FirstOrDefault(o => o.TransactionId == original.TransactionId);
+        var refundLines = new List<RefundLine>();
+        foreach (var line in tx.Refund.Lines)
+        {
+            var index = -1;
+            for (var k = 0; k < lines.Count; k++)
+            {
+                if (lines[k].LineId == line.LineId)
+                {
+                    index = k;
+                    break;
+                }
+            }
+
+            if (index < 0)
+            {
+                throw new LoyaltyRuleException(LoyaltyErrorCode.InvalidRequest, $"Line '{line.LineId}' is not a line of sale {original.TransactionId}.");
+            }
+
+            var sold = lines[index];
+            if (line.Quantity > sold.Quantity)
+            {
+                throw new LoyaltyRuleException(LoyaltyErrorCode.RefundExceedsSale, $"Line '{line.LineId}' sold {sold.Quantity}, {line.Quantity} returned.");
+            }
+
+            var money = (sold.UnitPriceMinor * sold.Quantity) - sold.DiscountMinor;
+            var left = order is not null && index < order.Lines.Count ? order.Lines[index].AmountMinor - order.Lines[index].RefundedMinor : money;
+            var amount = line.Quantity == sold.Quantity ? money : money * line.Quantity / sold.Quantity;
+            // The last units of a line take what rounding left behind (less than one unit's share).
+            if (amount >= left || (left - amount) * sold.Quantity < money)
+            {
+                amount = left;
+            }
+
+            refundLines.Add(new RefundLine(index, amount));
+        }
+
+        return new RefundRequest { TransactionId = tx.TransactionId, OriginalTransactionId = original.TransactionId, At = at, Lines = refundLines };
+    }
+
+    private static string Kind(TerminalTransaction tx) => tx.BodyCase switch
+    {
+        TerminalTransaction.BodyOneofCase.Sale => "sale",
+        TerminalTransaction.BodyOneofCase.Refund => "refund",
+        TerminalTransaction.BodyOneofCase.Redemption => "redemption",
+        TerminalTransaction.BodyOneofCase.RewardExchange => "reward",
+        _ => "unknown",
+    };
+
+    private static TransactionResult Duplicate(TransactionResult original)
+    {
+        var copy = original.Clone();
+        copy.Outcome = TransactionOutcome.Duplicate;
+        return copy;
+    }
+}
