@@ -77,7 +77,6 @@ public sealed class CentralServer : IAsyncDisposable
             }
         });
         builder.Services.AddGrpcRpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
-        builder.Services.AddSingleton(time);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PosAgent.Central");
         var components = await CentralComponents.OpenAsync(options, time, logger, cancellationToken).ConfigureAwait(false);

@@ -297,6 +297,11 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
 
             var money = (sold.UnitPriceMinor * sold.Quantity) - sold.DiscountMinor;
             var left = order is not null && index < order.Lines.Count ? order.Lines[index].AmountMinor - order.Lines[index].RefundedMinor : money;
+            if (left <= 0)
+            {
+                throw new LoyaltyRuleException(LoyaltyErrorCode.RefundExceedsSale, $"Line '{line.LineId}' of sale {original.TransactionId} was already refunded.");
+            }
+
             var amount = line.Quantity == sold.Quantity ? money : money * line.Quantity / sold.Quantity;
             // The last units of a line take what rounding left behind (less than one unit's share).
             if (amount >= left || (left - amount) * sold.Quantity < money)
