@@ -495,6 +495,7 @@ public sealed class LoyaltyEngine
     {
         var ledger = StartJob(state, now);
         BatchCore(ledger, now);
+        EvaluateTier(ledger, now, now);
         return Result("monthlyAccrual", JobId("accrual", now), ledger, now, state.TierId);
     }
 

@@ -74,7 +74,7 @@ public sealed record AccountSummary
 
     public required long Usable { get; init; }
 
-    /// <summary>Credited but not yet usable, plus sale points waiting to be credited.</summary>
+    /// <summary>In lots but not usable yet (activation or credit delay): Balance minus Usable. Monthly-batch points appear once the batch credits them.</summary>
     public required long Pending { get; init; }
 
     public required string TierId { get; init; }
