@@ -22,6 +22,9 @@ internal static partial class DeviceLog
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Printer {Device} job {JobId} {State}{Copy} {Reason}")]
     public static partial void Job(ILogger logger, string device, string jobId, string state, string copy, string? reason);
 
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "Printer {Device} did not answer a status request within {TimeoutMs} ms ({Garbage} unexpected bytes: switched off, stalled line, or wrong baud/framing?)")]
+    public static partial void StatusUnanswered(ILogger logger, string device, double timeoutMs, int garbage);
+
     [LoggerMessage(EventId = 6007, Level = LogLevel.Error, Message = "Device {Device}: an event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string device);
 

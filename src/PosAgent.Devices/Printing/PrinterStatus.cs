@@ -6,13 +6,17 @@ namespace PosAgent.Devices.Printing;
 /// <param name="PaperEnd">Stopped by paper end (DLE EOT 2 bit 5, DLE EOT 4 bits 5-6).</param>
 /// <param name="PaperNearEnd">Little paper left; printing continues (DLE EOT 4 bits 2-3).</param>
 /// <param name="Error">An error occurred (DLE EOT 2 bit 6).</param>
-public readonly record struct PrinterStatus(bool Offline, bool CoverOpen, bool PaperEnd, bool PaperNearEnd, bool Error)
+/// <param name="NotAnswering">The link is up but status requests go unanswered (switched off, stalled line, wrong baud).</param>
+public readonly record struct PrinterStatus(bool Offline, bool CoverOpen, bool PaperEnd, bool PaperNearEnd, bool Error, bool NotAnswering = false)
 {
+    /// <summary>No answer to a status request.</summary>
+    public static PrinterStatus Silent => new(false, false, false, false, false, NotAnswering: true);
+
     /// <summary>Everything normal.</summary>
     public static PrinterStatus Ready => default;
 
     /// <summary>True when a job can print: online, cover closed, paper in, no error (near end is fine).</summary>
-    public bool IsReady => !Offline && !CoverOpen && !PaperEnd && !Error;
+    public bool IsReady => !Offline && !CoverOpen && !PaperEnd && !Error && !NotAnswering;
 
     /// <summary>Combines the answers to DLE EOT 1, 2 and 4 (each must satisfy (b &amp; 0x93) == 0x12).</summary>
     public static PrinterStatus FromRealTime(byte printer, byte offlineCause, byte paper) => new(
@@ -40,6 +44,11 @@ public readonly record struct PrinterStatus(bool Offline, bool CoverOpen, bool P
     public override string ToString()
     {
         var parts = new List<string>();
+        if (NotAnswering)
+        {
+            parts.Add("not answering");
+        }
+
         if (PaperEnd)
         {
             parts.Add("paper out");

@@ -195,9 +195,11 @@ public sealed class ReceiptPrinter : IDisposable
             var n = left > TimeSpan.Zero ? link.Read(_readBuffer, left, ct) : 0;
             if (n == 0)
             {
-                throw _incoming.Garbage > 0
-                    ? new IOException($"Printer '{link.Name}' answered {_incoming.Garbage} bytes that are not status answers (wrong baud or framing?).")
-                    : new TimeoutException($"Printer '{link.Name}' did not answer a status request within {timeout.TotalMilliseconds:0} ms (switched off, line stalled, or a wrong baud rate?).");
+                // The link is up but the printer is silent or garbled: a status, not a disconnect, so the
+                // driver keeps polling instead of reopening the device in a loop.
+                DeviceLog.StatusUnanswered(_logger, _options.Name, timeout.TotalMilliseconds, _incoming.Garbage);
+                Report(PrinterStatus.Silent);
+                return PrinterStatus.Silent;
             }
 
             _incoming.Feed(_readBuffer.AsSpan(0, n));
