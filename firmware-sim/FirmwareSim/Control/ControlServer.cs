@@ -1,0 +1,367 @@
+using FirmwareSim.Scenarios;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PosAgent.Contracts.FirmwareSim.V1;
+using PosAgent.Rpc;
+using Device = PosAgent.Contracts.FirmwareSim.V1.Device;
+using ProtoPrintedCode = PosAgent.Contracts.FirmwareSim.V1.PrintedCode;
+
+namespace FirmwareSim.Control;
+
+/// <summary>
+/// The gRPC control API (firmwaresim.v1.SimulatorControl) on a Unix socket or a loopback TCP port,
+/// served with the project's gRPC layer.
+/// </summary>
+public sealed class ControlServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ControlServer(WebApplication app, string address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>Where clients connect: "unix:/path" or "http://127.0.0.1:PORT".</summary>
+    public string Address { get; }
+
+    /// <summary>
+    /// Starts serving. <paramref name="endpoint"/> is a Unix socket path, or a TCP port number on
+    /// 127.0.0.1 (0 = any free port).
+    /// </summary>
+    public static async Task<ControlServer> StartAsync(string endpoint, SimulatedScanner? scanner, SimulatedPrinter? printer, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
+        var isPort = int.TryParse(endpoint, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port);
+        if (isPort && port > 65535)
+        {
+            throw new ArgumentException($"Control port {port} is outside 0-65535.", nameof(endpoint));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (loggers is not null)
+        {
+            builder.Services.AddSingleton(loggers);
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (isPort)
+            {
+                k.ListenGrpcLoopback(port);
+            }
+            else
+            {
+                k.ListenGrpcUnixSocket(Path.GetFullPath(endpoint));
+            }
+        });
+        builder.Services.AddGrpcRpc();
+        var app = builder.Build();
+        app.MapGrpcService(Build(new ControlService(scanner, printer)));
+        app.MapGrpcHealthService();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = isPort
+            ? app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            : "unix:" + Path.GetFullPath(endpoint);
+        return new ControlServer(app, address);
+    }
+
+    private static GrpcServiceDefinition Build(ControlService s) =>
+        new GrpcServiceBuilder(ControlReflection.Descriptor.Services[0])
+            .Unary<GetStateRequest, SimulatorState>("GetState", (_, _) => Task.FromResult(s.State()))
+            .Unary<ScanRequest, ScanReply>("Scan", (r, c) => s.ScanAsync(r, c.CancellationToken))
+            .Unary<PartialScanRequest, ScanReply>("SendPartialScan", (r, c) => s.PartialAsync(r, c.CancellationToken))
+            .Unary<SendRawRequest, SimulatorState>("SendRaw", (r, c) => s.RawAsync(r, c.CancellationToken))
+            .Unary<SetPrinterFaultRequest, SimulatorState>("SetPrinterFault", (r, _) => Task.FromResult(s.Fault(r)))
+            .Unary<PaperOutAfterRequest, SimulatorState>("PaperOutAfter", (r, _) => Task.FromResult(s.PaperOutAfter(r)))
+            .Unary<CloseDrawerRequest, SimulatorState>("CloseDrawer", (_, _) => Task.FromResult(s.CloseDrawer()))
+            .Unary<SetPluggedRequest, SimulatorState>("SetPlugged", (r, _) => Task.FromResult(s.Plug(r)))
+            .Unary<SetLineRequest, SimulatorState>("SetLine", (r, _) => Task.FromResult(s.Line(r)))
+            .Unary<ListReceiptsRequest, ListReceiptsReply>("ListReceipts", (r, _) => Task.FromResult(s.Receipts(r)))
+            .Unary<WaitForReceiptRequest, ReceiptInfo>("WaitForReceipt", (r, c) => s.WaitForReceiptAsync(r, c.CancellationToken))
+            .Build();
+
+    /// <summary>Stops serving (the devices keep running).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The handlers: validation failures are INVALID_ARGUMENT naming the field; a missing or unplugged device is FAILED_PRECONDITION.</summary>
+    private sealed class ControlService(SimulatedScanner? scanner, SimulatedPrinter? printer)
+    {
+        public SimulatorState State()
+        {
+            var state = new SimulatorState();
+            if (scanner is not null)
+            {
+                state.Scanner = new ScannerState
+                {
+                    Name = scanner.Name,
+                    LinkPath = scanner.LinkPath,
+                    DevicePath = scanner.DevicePath ?? string.Empty,
+                    Plugged = scanner.IsPlugged,
+                    Baud = scanner.Options.Baud,
+                    LineSlowdown = scanner.LineSlowdown,
+                    LineStalled = scanner.LineStalled,
+                };
+            }
+
+            if (printer is not null)
+            {
+                var status = printer.Status;
+                var p = new PrinterState
+                {
+                    Name = printer.Name,
+                    LinkPath = printer.LinkPath ?? string.Empty,
+                    DevicePath = printer.DevicePath ?? string.Empty,
+                    TcpEndpoint = printer.IsPlugged ? printer.TcpEndPoint?.ToString() ?? string.Empty : string.Empty,
+                    Plugged = printer.IsPlugged,
+                    Baud = printer.Options.Baud,
+                    PaperNearEnd = status.PaperNearEnd,
+                    PaperOut = status.PaperOut,
+                    CoverOpen = status.CoverOpen,
+                    Offline = status.Offline,
+                    DrawerOpen = status.DrawerOpen,
+                    Receipts = printer.Receipts.Count,
+                    BytesReceived = printer.BytesReceived,
+                    BytesPrinted = printer.BytesPrinted,
+                    BytesBuffered = printer.BytesBuffered,
+                    LineSlowdown = printer.LineSlowdown,
+                    LineStalled = printer.LineStalled,
+                    DrawerKicks = printer.DrawerKicks,
+                };
+                p.RecentDiagnostics.AddRange(printer.Diagnostics.TakeLast(20).Select(d => new Diagnostic { Connection = d.Connection, Offset = d.Offset, Message = d.Message }));
+                state.Printer = p;
+            }
+
+            return state;
+        }
+
+        public async Task<ScanReply> ScanAsync(ScanRequest request, CancellationToken cancellationToken)
+        {
+            Require(request.Code.Length > 0, "code: must not be empty");
+            var symbology = ParseSymbology(request.Symbology);
+            var written = await Guard(() => Scanner().ScanAsync(request.Code, symbology, cancellationToken)).ConfigureAwait(false);
+            return new ScanReply { Frame = ByteString.CopyFrom(written.Frame), Garbled = written.Garbled };
+        }
+
+        public async Task<ScanReply> PartialAsync(PartialScanRequest request, CancellationToken cancellationToken)
+        {
+            Require(request.Code.Length > 0, "code: must not be empty");
+            Require(request.Bytes > 0, "bytes: must be at least 1");
+            var symbology = ParseSymbology(request.Symbology);
+            var written = await Guard(() => Scanner().SendPartialAsync(request.Code, request.Bytes, symbology, cancellationToken)).ConfigureAwait(false);
+            return new ScanReply { Frame = ByteString.CopyFrom(written.Frame), Garbled = written.Garbled };
+        }
+
+        public async Task<SimulatorState> RawAsync(SendRawRequest request, CancellationToken cancellationToken)
+        {
+            Require(request.Device is Device.Scanner or Device.Printer, "device: must be DEVICE_SCANNER or DEVICE_PRINTER");
+            Require(request.Data.Length > 0 || request.RandomCount is > 0 and <= 65536, "data: give bytes, or random_count from 1 to 65536");
+            var bytes = request.Data.Length > 0 ? request.Data.ToByteArray() : RandomBytes(request.RandomCount);
+            if (request.Device == Device.Scanner)
+            {
+                await Guard(() => Scanner().SendRawAsync(bytes, cancellationToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                await Guard(async () =>
+                {
+                    await Printer().SendRawAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }).ConfigureAwait(false);
+            }
+
+            return State();
+        }
+
+        public SimulatorState Fault(SetPrinterFaultRequest request)
+        {
+            var p = Printer();
+            switch (request.Fault)
+            {
+                case PrinterFault.PaperNearEnd:
+                    p.SetPaperNearEnd(request.On);
+                    break;
+                case PrinterFault.PaperOut:
+                    p.SetPaperOut(request.On);
+                    break;
+                case PrinterFault.CoverOpen:
+                    p.SetCoverOpen(request.On);
+                    break;
+                case PrinterFault.Offline:
+                    p.SetOffline(request.On);
+                    break;
+                default:
+                    throw new RpcException(StatusCode.InvalidArgument, "fault: must be one of PRINTER_FAULT_PAPER_NEAR_END, _PAPER_OUT, _COVER_OPEN, _OFFLINE");
+            }
+
+            return State();
+        }
+
+        public SimulatorState PaperOutAfter(PaperOutAfterRequest request)
+        {
+            Require(request.Bytes >= 0, "bytes: must not be negative");
+            Printer().PaperOutAfter(request.Bytes);
+            return State();
+        }
+
+        public SimulatorState CloseDrawer()
+        {
+            Printer().CloseDrawer();
+            return State();
+        }
+
+        public SimulatorState Plug(SetPluggedRequest request)
+        {
+            Require(request.Device != Device.Unspecified, "device: must be set");
+            if (request.Device is Device.Scanner or Device.All && (scanner is not null || request.Device == Device.Scanner))
+            {
+                Apply(Scanner().Unplug, Scanner().Replug, request.Plugged);
+            }
+
+            if (request.Device is Device.Printer or Device.All && (printer is not null || request.Device == Device.Printer))
+            {
+                Apply(Printer().Unplug, Printer().Replug, request.Plugged);
+            }
+
+            return State();
+
+            static void Apply(Action unplug, Action replug, bool plugged)
+            {
+                if (plugged)
+                {
+                    replug();
+                }
+                else
+                {
+                    unplug();
+                }
+            }
+        }
+
+        public SimulatorState Line(SetLineRequest request)
+        {
+            Require(request.Device != Device.Unspecified, "device: must be set");
+            Require(request.Slowdown == 0 || request.Slowdown is >= 1 and <= 10000, "slowdown: must be 0 (unchanged) or from 1 to 10000");
+            if (request.Device is Device.Scanner or Device.All && (scanner is not null || request.Device == Device.Scanner))
+            {
+                var s = Scanner();
+                if (request.Slowdown >= 1)
+                {
+                    s.LineSlowdown = request.Slowdown;
+                }
+
+                if (request.HasStalled)
+                {
+                    s.LineStalled = request.Stalled;
+                }
+            }
+
+            if (request.Device is Device.Printer or Device.All && (printer is not null || request.Device == Device.Printer))
+            {
+                var p = Printer();
+                if (request.Slowdown >= 1)
+                {
+                    p.LineSlowdown = request.Slowdown;
+                }
+
+                if (request.HasStalled)
+                {
+                    p.LineStalled = request.Stalled;
+                }
+            }
+
+            return State();
+        }
+
+        public ListReceiptsReply Receipts(ListReceiptsRequest request)
+        {
+            Require(request.Limit is >= 0 and <= 1000, "limit: must be from 0 (default 10) to 1000");
+            var reply = new ListReceiptsReply();
+            reply.Receipts.AddRange(Printer().Receipts.TakeLast(request.Limit == 0 ? 10 : request.Limit).Select(r => Info(r, request.IncludeHtml)));
+            return reply;
+        }
+
+        public async Task<ReceiptInfo> WaitForReceiptAsync(WaitForReceiptRequest request, CancellationToken cancellationToken)
+        {
+            Require(request.Number >= 0, "number: must not be negative");
+            var p = Printer();
+            var after = p.Receipts.LastOrDefault()?.Number ?? 0;
+            var receipt = await p.WaitForReceiptAsync(
+                r => (request.Number == 0 ? r.Number > after : r.Number == request.Number)
+                    && (request.Contains.Length == 0 || r.Text.Contains(request.Contains, StringComparison.Ordinal)),
+                cancellationToken).ConfigureAwait(false);
+            return Info(receipt, includeHtml: false);
+        }
+
+        private static ReceiptInfo Info(Receipt r, bool includeHtml)
+        {
+            var info = new ReceiptInfo
+            {
+                Number = r.Number,
+                CompletedAt = Timestamp.FromDateTimeOffset(r.CompletedAt),
+                Cut = r.Cut == CutKind.Full ? "full" : "partial",
+                Text = r.Text,
+                TextPath = r.TextPath ?? string.Empty,
+                HtmlPath = r.HtmlPath ?? string.Empty,
+                Interrupted = r.Interrupted,
+                Html = includeHtml ? r.Html : string.Empty,
+            };
+            info.Codes.AddRange(r.Codes.Select(c => new ProtoPrintedCode { Symbology = c.Symbology.ToString(), Data = c.Data }));
+            return info;
+        }
+
+        private static Symbology? ParseSymbology(string name)
+        {
+            if (name.Length == 0)
+            {
+                return null;
+            }
+
+            return SymbologyExtensions.TryParse(name, out var symbology)
+                ? symbology
+                : throw new RpcException(StatusCode.InvalidArgument, $"symbology: unknown '{name}'; use {SymbologyExtensions.Names}");
+        }
+
+        private static async Task<T> Guard<T>(Func<Task<T>> action)
+        {
+            try
+            {
+                return await action().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, ex.Message);
+            }
+        }
+
+        private static void Require(bool condition, string message)
+        {
+            if (!condition)
+            {
+                throw new RpcException(StatusCode.InvalidArgument, message);
+            }
+        }
+
+        private static byte[] RandomBytes(int count)
+        {
+            var bytes = new byte[count];
+            Random.Shared.NextBytes(bytes);
+            return bytes;
+        }
+
+        private SimulatedScanner Scanner() => scanner ?? throw new RpcException(StatusCode.FailedPrecondition, "this simulator runs no scanner");
+
+        private SimulatedPrinter Printer() => printer ?? throw new RpcException(StatusCode.FailedPrecondition, "this simulator runs no printer");
+    }
+}

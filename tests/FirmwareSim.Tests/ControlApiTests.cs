@@ -1,0 +1,153 @@
+using System.Text;
+using FirmwareSim.Control;
+using Google.Protobuf;
+using PosAgent.Contracts.FirmwareSim.V1;
+using PosAgent.Rpc;
+using PosAgent.TestSupport;
+using Device = PosAgent.Contracts.FirmwareSim.V1.Device;
+
+namespace FirmwareSim.Tests;
+
+public sealed class ControlApiTests : IAsyncLifetime
+{
+    private static readonly Google.Protobuf.Reflection.ServiceDescriptor Service = ControlReflection.Descriptor.Services[0];
+    private static readonly GrpcMethod<GetStateRequest, SimulatorState> GetState = GrpcMethod.FromDescriptor<GetStateRequest, SimulatorState>(Service, "GetState");
+    private static readonly GrpcMethod<ScanRequest, ScanReply> Scan = GrpcMethod.FromDescriptor<ScanRequest, ScanReply>(Service, "Scan");
+    private static readonly GrpcMethod<PartialScanRequest, ScanReply> PartialScan = GrpcMethod.FromDescriptor<PartialScanRequest, ScanReply>(Service, "SendPartialScan");
+    private static readonly GrpcMethod<SendRawRequest, SimulatorState> SendRaw = GrpcMethod.FromDescriptor<SendRawRequest, SimulatorState>(Service, "SendRaw");
+    private static readonly GrpcMethod<SetPrinterFaultRequest, SimulatorState> SetFault = GrpcMethod.FromDescriptor<SetPrinterFaultRequest, SimulatorState>(Service, "SetPrinterFault");
+    private static readonly GrpcMethod<PaperOutAfterRequest, SimulatorState> PaperOutAfter = GrpcMethod.FromDescriptor<PaperOutAfterRequest, SimulatorState>(Service, "PaperOutAfter");
+    private static readonly GrpcMethod<CloseDrawerRequest, SimulatorState> CloseDrawer = GrpcMethod.FromDescriptor<CloseDrawerRequest, SimulatorState>(Service, "CloseDrawer");
+    private static readonly GrpcMethod<SetPluggedRequest, SimulatorState> SetPlugged = GrpcMethod.FromDescriptor<SetPluggedRequest, SimulatorState>(Service, "SetPlugged");
+    private static readonly GrpcMethod<SetLineRequest, SimulatorState> SetLine = GrpcMethod.FromDescriptor<SetLineRequest, SimulatorState>(Service, "SetLine");
+    private static readonly GrpcMethod<ListReceiptsRequest, ListReceiptsReply> ListReceipts = GrpcMethod.FromDescriptor<ListReceiptsRequest, ListReceiptsReply>(Service, "ListReceipts");
+    private static readonly GrpcMethod<WaitForReceiptRequest, ReceiptInfo> WaitForReceipt = GrpcMethod.FromDescriptor<WaitForReceiptRequest, ReceiptInfo>(Service, "WaitForReceipt");
+
+    private readonly TempDirectory _dir = new("fs-ctl-");
+    private Lane _lane = null!;
+    private ControlServer _server = null!;
+    private GrpcChannel _channel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _lane = await Lane.StartAsync(new LaneOptions { Directory = _dir.Path });
+        _server = await ControlServer.StartAsync(_dir.File("control.sock"), _lane.Scanner, _lane.Printer);
+        _channel = GrpcChannel.ForUnixSocket(_dir.File("control.sock"));
+    }
+
+    private static CallOptions Bounded => new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    [Fact]
+    public async Task GetState_Lane_ReportsBothDevicesAndPaths()
+    {
+        var state = await _channel.UnaryAsync(GetState, new GetStateRequest(), Bounded);
+
+        Assert.Equal(_lane.Scanner.LinkPath, state.Scanner.LinkPath);
+        Assert.StartsWith("/dev/pts/", state.Scanner.DevicePath);
+        Assert.Equal(_lane.Printer.LinkPath, state.Printer.LinkPath);
+        Assert.True(state.Printer.Plugged);
+        Assert.Equal(9600, state.Printer.Baud);
+        Assert.Equal($"unix:{_dir.File("control.sock")}", _server.Address);
+    }
+
+    [Fact]
+    public async Task Scan_ThroughControlApi_ArrivesOnTheScannerLine()
+    {
+        using var port = new RawPort(_lane.Scanner.LinkPath, 9600);
+
+        var reply = await _channel.UnaryAsync(Scan, new ScanRequest { Code = "96385074", Symbology = "ean8" }, Bounded);
+        var partial = await _channel.UnaryAsync(PartialScan, new PartialScanRequest { Code = "4006381333931", Bytes = 4 }, Bounded);
+        await _channel.UnaryAsync(SendRaw, new SendRawRequest { Device = Device.Scanner, Data = ByteString.CopyFrom(0xFF, 0xFE) }, Bounded);
+
+        Assert.Equal("96385074\r", reply.Frame.ToStringUtf8());
+        Assert.Equal("4006", partial.Frame.ToStringUtf8());
+        Assert.Equal(Encoding.Latin1.GetBytes("96385074\r4006\u00FF\u00FE"), await port.ReadAsync(15));
+    }
+
+    [Fact]
+    public async Task SetPrinterFault_EachFault_StateAndDleEotAgree()
+    {
+        using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
+
+        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperNearEnd, On = true }, Bounded);
+        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.CoverOpen, On = true }, Bounded);
+        var state = await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.Offline, On = true }, Bounded);
+        port.Write([0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04]);
+
+        Assert.True(state.Printer.PaperNearEnd && state.Printer.CoverOpen && state.Printer.Offline);
+        Assert.Equal([0x1A, 0x16, 0x1E], await port.ReadAsync(3));
+        state = await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = true }, Bounded);
+        Assert.True(state.Printer.PaperOut);
+    }
+
+    [Fact]
+    public async Task PaperOutAfterAndWaitForReceipt_MidReceiptThenCompleted()
+    {
+        using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
+        await _channel.UnaryAsync(PaperOutAfter, new PaperOutAfterRequest { Bytes = 30 }, Bounded);
+        var waiting = _channel.UnaryAsync(WaitForReceipt, new WaitForReceiptRequest { Contains = "CONTROL" }, Bounded);
+
+        port.Write(Bytes.SampleReceipt("CONTROL"));
+        await _lane.Printer.WaitForStatusAsync(s => s.PaperOut).WithTimeout();
+        var state = await _channel.UnaryAsync(GetState, new GetStateRequest(), Bounded);
+        Assert.Equal(30, state.Printer.BytesPrinted);
+        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = false }, Bounded);
+
+        var receipt = await waiting;
+        Assert.True(receipt.Interrupted);
+        Assert.Equal("full", receipt.Cut);
+        Assert.Contains(receipt.Codes, c => c.Data == "4006381333931");
+        var list = await _channel.UnaryAsync(ListReceipts, new ListReceiptsRequest { IncludeHtml = true }, Bounded);
+        Assert.Contains("CONTROL", Assert.Single(list.Receipts).Html);
+    }
+
+    [Fact]
+    public async Task SetPluggedAndSetLine_ChangeTheDevices()
+    {
+        var state = await _channel.UnaryAsync(SetPlugged, new SetPluggedRequest { Device = Device.All, Plugged = false }, Bounded);
+        Assert.False(state.Scanner.Plugged);
+        Assert.False(state.Printer.Plugged);
+        Assert.False(Path.Exists(_lane.Scanner.LinkPath));
+
+        state = await _channel.UnaryAsync(SetPlugged, new SetPluggedRequest { Device = Device.All, Plugged = true }, Bounded);
+        Assert.True(state.Scanner.Plugged && state.Printer.Plugged);
+        state = await _channel.UnaryAsync(SetLine, new SetLineRequest { Device = Device.Printer, Slowdown = 4, Stalled = true }, Bounded);
+        Assert.Equal(4, state.Printer.LineSlowdown);
+        Assert.True(state.Printer.LineStalled);
+        state = await _channel.UnaryAsync(SetLine, new SetLineRequest { Device = Device.Printer, Stalled = false }, Bounded);
+        Assert.False(state.Printer.LineStalled);
+        Assert.Equal(4, state.Printer.LineSlowdown);
+        state = await _channel.UnaryAsync(CloseDrawer, new CloseDrawerRequest(), Bounded);
+        Assert.False(state.Printer.DrawerOpen);
+    }
+
+    [Theory]
+    [InlineData("", "ean13", StatusCode.InvalidArgument, "code: must not be empty")]
+    [InlineData("123", "morse", StatusCode.InvalidArgument, "symbology: unknown 'morse'")]
+    public async Task Scan_BadRequest_InvalidArgumentNamingTheField(string code, string symbology, StatusCode expected, string message)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(Scan, new ScanRequest { Code = code, Symbology = symbology }, Bounded));
+
+        Assert.Equal(expected, error.StatusCode);
+        Assert.StartsWith(message, error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Scan_Unplugged_FailedPrecondition()
+    {
+        _lane.Scanner.Unplug();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(Scan, new ScanRequest { Code = "1" }, Bounded));
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("unplugged", error.Status.Detail);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _server.DisposeAsync();
+        await _lane.DisposeAsync();
+        _dir.Dispose();
+    }
+}
