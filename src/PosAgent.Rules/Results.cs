@@ -72,9 +72,13 @@ public sealed record AccountSummary
     /// <summary>Points credited and not expired, usable or not (may be negative only with a refund debt).</summary>
     public required long Balance { get; init; }
 
+    /// <summary>Points that may be spent now; never negative (a refund debt first eats into it).</summary>
     public required long Usable { get; init; }
 
-    /// <summary>In lots but not usable yet (activation or credit delay): Balance minus Usable. Monthly-batch points appear once the batch credits them.</summary>
+    /// <summary>
+    /// In lots but not usable yet (activation or credit delay). Balance = Usable + Pending unless a refund
+    /// debt exceeds the usable points. Monthly-batch points appear once the batch credits them.
+    /// </summary>
     public required long Pending { get; init; }
 
     public required string TierId { get; init; }
