@@ -8,6 +8,7 @@ namespace PosAgent.Rules.Benchmarks;
 /// allocated), and the full apply of the same sale for comparison.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class QuoteBenchmarks
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 3, 10, 0, 0, TimeSpan.Zero);
