@@ -326,8 +326,8 @@ public static class CentralCli
                 options.StateDirectory = dir;
             }
 
-            options.Store = parse.GetValue(_store);
-            if (parse.GetValue(_programs) is { } programs)
+            options.Store = parse.GetValue(_store) ?? NonEmpty(Environment.GetEnvironmentVariable("POSAGENT_CENTRAL_STORE"));
+            if ((parse.GetValue(_programs) ?? NonEmpty(Environment.GetEnvironmentVariable("POSAGENT_CENTRAL_PROGRAMS"))) is { } programs)
             {
                 options.ProgramsDirectory = programs;
             }
@@ -335,6 +335,8 @@ public static class CentralCli
             options.Validate();
             return options;
         }
+
+        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
         private static string Describe(CentralOptions options) =>
             LoyaltyStores.IsPostgres(options.ResolvedStore) ? "PostgreSQL" : "SQLite " + options.ResolvedStore;

@@ -39,6 +39,9 @@ public sealed class CentralHarness : IAsyncDisposable
     /// <summary>Terminal "lane-1" of store "shop-1".</summary>
     public CentralClient Terminal { get; }
 
+    /// <summary>Business time of registrations made by <see cref="RegisterAsync"/>: a day before the clock, so backdated sales follow it.</summary>
+    public DateTimeOffset RegisteredAt => Time.GetUtcNow().AddDays(-1);
+
     public static async Task<CentralHarness> StartAsync(string store, ManualTimeProvider? time = null, Action<CentralOptions>? configure = null)
     {
         time ??= new ManualTimeProvider();
@@ -70,7 +73,7 @@ public sealed class CentralHarness : IAsyncDisposable
             Phone = "+77011234567",
             PhoneConfirmed = true,
             ConsentPersonalData = true,
-            BusinessTime = Timestamp.FromDateTimeOffset(Time.GetUtcNow()),
+            BusinessTime = Timestamp.FromDateTimeOffset(RegisteredAt),
         };
         if (birthday is { } b)
         {

@@ -223,7 +223,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         {
             case TerminalTransaction.BodyOneofCase.Sale:
                 var sale = tx.Sale;
-                return engine.ApplySale(state, ProtoMapping.Sale(
+                return ApplySale(engine, state, ProtoMapping.Sale(
                     tx.TransactionId, at, sale.Lines, sale.Payments, minorPerPoint, sale.PromoCode, sale.DiscountCardUsed, sale.GoodsReceivedTime?.ToDateTimeOffset()));
             case TerminalTransaction.BodyOneofCase.Redemption:
                 var redemption = tx.Redemption;
@@ -240,7 +240,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
                     payments.Add(new Payment { Kind = PaymentKind.BankCard, AmountMinor = total - pointsMinor });
                 }
 
-                return engine.ApplySale(state, ProtoMapping.Sale(tx.TransactionId, at, redemption.Lines, payments, minorPerPoint, string.Empty, false, null));
+                return ApplySale(engine, state, ProtoMapping.Sale(tx.TransactionId, at, redemption.Lines, payments, minorPerPoint, string.Empty, false, null));
             case TerminalTransaction.BodyOneofCase.RewardExchange:
                 var exchange = tx.RewardExchange;
                 var count = Math.Max(1, exchange.Quantity);
@@ -264,6 +264,26 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             default:
                 throw new ArgumentException("The transaction has no body.");
         }
+    }
+
+    /// <summary>
+    /// A sale paying with points is checked against the most it may spend first, so the refusal
+    /// names the limit (usable balance, bill share, ...) rather than the resulting payment mismatch.
+    /// </summary>
+    private static OperationResult ApplySale(LoyaltyEngine engine, AccountState state, SaleRequest sale)
+    {
+        if (sale.PointsToSpend > 0)
+        {
+            // Without the split: the quote must not trip over the payments that assume the points.
+            var quote = engine.Quote(state, sale with { Payments = [] });
+            if (sale.PointsToSpend > quote.MaxPointsToSpend)
+            {
+                var code = quote.BindingLimit == BurnLimitKind.UsableBalance ? LoyaltyErrorCode.InsufficientPoints : LoyaltyErrorCode.BurnLimitExceeded;
+                throw new LoyaltyRuleException(code, $"{sale.PointsToSpend} points asked, at most {quote.MaxPointsToSpend} may be spent on this sale ({quote.BindingLimit}).", quote.BindingRuleId);
+            }
+        }
+
+        return engine.ApplySale(state, sale);
     }
 
     /// <summary>Refund lines by line id and quantity become the engine's lines by index and amount (pro rata, rounded down).</summary>
