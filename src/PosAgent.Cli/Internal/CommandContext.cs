@@ -7,6 +7,8 @@ namespace PosAgent.Cli.Internal;
 /// <summary>What a command's action needs: the parsed line, the console, the agent connection.</summary>
 internal sealed class CommandContext
 {
+    private const int UnwrappedWidth = 240;
+
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public CommandContext(ParseResult parse, CliConsole console, GlobalOptions options)
@@ -24,6 +26,12 @@ internal sealed class CommandContext
             ColorSystem = console.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = console.IsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!console.IsTerminal)
+        {
+            // A pipe or a log has no width: do not wrap lines at the default 80 columns.
+            Out.Profile.Width = UnwrappedWidth;
+        }
+
         Err = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(console.Error),
