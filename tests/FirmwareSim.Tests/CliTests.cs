@@ -42,6 +42,16 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    /// <summary>Runs firmware-sim to its end (bounded) and returns the exit code, stdout and stderr.</summary>
+    private static async Task<(int Code, string Out, string Error)> RunToExitAsync(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     [Fact]
     public async Task Lane_TypedCodeIsScanned_TerminationRemovesLinks()
     {
@@ -88,14 +98,12 @@ public sealed class CliTests : IDisposable
     {
         var file = _dir.File("store12.scenario");
         await File.WriteAllTextAsync(file, "# reproduce\nnear-end on\nexpect status near-end within 1s\nexpect status offline within 200ms\n");
-        using var process = Start("run-scenario", file, "--dir", _dir.Path, "--no-tcp");
 
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
+        var (code, stdout, stderr) = await RunToExitAsync("run-scenario", file, "--dir", _dir.Path, "--no-tcp");
 
-        Assert.Equal(1, process.ExitCode);
-        var stderr = await process.StandardError.ReadToEndAsync();
+        Assert.Equal(1, code);
         Assert.Contains("scenario store12.scenario failed at line 4: printer status is 'paper near end', not Offline", stderr);
-        Assert.Contains("[line 3] expect status NearEnd", await process.StandardOutput.ReadToEndAsync());
+        Assert.Contains("[line 3] expect status NearEnd", stdout);
     }
 
     [Fact]
@@ -103,25 +111,33 @@ public sealed class CliTests : IDisposable
     {
         var file = _dir.File("bad.scenario");
         await File.WriteAllTextAsync(file, "scan\ncover ajar\n");
-        using var process = Start("run-scenario", file, "--dir", _dir.Path, "--no-tcp");
 
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
+        var (code, _, stderr) = await RunToExitAsync("run-scenario", file, "--dir", _dir.Path, "--no-tcp");
 
-        Assert.Equal(2, process.ExitCode);
-        var stderr = await process.StandardError.ReadToEndAsync();
+        Assert.Equal(2, code);
         Assert.Contains("line 1: scan: missing a code", stderr);
         Assert.Contains("line 2: cover: expected open or closed", stderr);
     }
 
     [Fact]
+    public async Task RunScenario_GoodFile_ExitsZero()
+    {
+        var file = _dir.File("good.scenario");
+        await File.WriteAllTextAsync(file, "scan 4006381333931\ncover open\nexpect status cover-open within 2s\ncover closed\nexpect status ready\n");
+
+        var (code, stdout, _) = await RunToExitAsync("run-scenario", file, "--dir", _dir.Path, "--no-tcp");
+
+        Assert.Equal(0, code);
+        Assert.Contains("scenario good.scenario: all 5 steps done", stdout);
+    }
+
+    [Fact]
     public async Task Printer_BadOption_ExitsTwoWithTheProblem()
     {
-        using var process = Start("printer", "--printer-link", _dir.File("p"), "--printer-baud", "1234", "--no-tcp");
+        var (code, _, stderr) = await RunToExitAsync("printer", "--printer-link", _dir.File("p"), "--printer-baud", "1234", "--no-tcp");
 
-        await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
-
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("Baud 1234 is not supported", await process.StandardError.ReadToEndAsync());
+        Assert.Equal(2, code);
+        Assert.Contains("Baud 1234 is not supported", stderr);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -247,6 +247,66 @@ public sealed class PrinterTests : IDisposable
     }
 
     [Fact]
+    public async Task LinePacing_At9600_StatusAfterAKilobyteTakesTheLineTime()
+    {
+        await using var printer = Start(o => o.Baud = 9600);
+        await using var peer = await SerialPeer.OpenAsync(printer.LinkPath!, 9600);
+        var text = Bytes.Concat(Enumerable.Repeat(Bytes.Line(new string('x', 47)), 20).ToArray());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await peer.WriteAsync(Bytes.Concat(text, [0x10, 0x04, 0x01]));
+        Assert.Equal([0x12], await peer.ReadAsync(1));
+        clock.Stop();
+
+        // 963 bytes at 9600 8N1 take 1.003 s on a real line; the answer cannot come sooner.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"answered after {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task LineSlowdown_TenTimes_StatusTakesTenTimesTheLineTime()
+    {
+        await using var printer = Start(o => o.Baud = 115200);
+        await using var peer = await SerialPeer.OpenAsync(printer.LinkPath!, 115200);
+        printer.LineSlowdown = 10;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await peer.WriteAsync(Bytes.Concat(new byte[1152], [0x10, 0x04, 0x01]));
+        Assert.Equal([0x12], await peer.ReadAsync(1));
+        clock.Stop();
+
+        // 1155 bytes at 115200 take 0.1 s; ten times slower is 1 s.
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"answered after {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task SendRawAsync_GarbageReachesTheHost()
+    {
+        await using var printer = Start();
+        await using var peer = await SerialPeer.OpenAsync(printer.LinkPath!, 115200);
+        await peer.WriteAsync([0x10, 0x04, 0x01]);
+        Assert.Equal([0x12], await peer.ReadAsync(1));
+
+        await printer.SendRawAsync(new byte[] { 0xEE, 0x00, 0x12, 0x99 }).WithTimeout();
+
+        Assert.Equal([0xEE, 0x00, 0x12, 0x99], await peer.ReadAsync(4));
+    }
+
+    [Fact]
+    public async Task DrawerPulse_RealTime_OpensDrawerEvenWhileOffline()
+    {
+        await using var printer = Start();
+        await using var peer = await SerialPeer.OpenAsync(printer.LinkPath!, 115200);
+        printer.SetOffline(true);
+
+        await peer.WriteAsync([0x10, 0x14, 0x01, 0x00, 0x05]);
+        await printer.WaitForStatusAsync(s => s.DrawerOpen).WithTimeout();
+        printer.CloseDrawer();
+
+        Assert.Equal(1, printer.DrawerKicks);
+        Assert.False(printer.Status.DrawerOpen);
+    }
+
+    [Fact]
     public void Start_BadOptions_ListsEveryProblem()
     {
         var error = Assert.Throws<ArgumentException>(() => SimulatedPrinter.Start(new PrinterOptions { Serial = false, CharsPerLine = 5, ReceiveBufferSize = 1 }));

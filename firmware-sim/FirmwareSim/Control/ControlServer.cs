@@ -223,65 +223,44 @@ public sealed class ControlServer : IAsyncDisposable
 
         public SimulatorState Plug(SetPluggedRequest request)
         {
-            Require(request.Device != Device.Unspecified, "device: must be set");
-            if (request.Device is Device.Scanner or Device.All && (scanner is not null || request.Device == Device.Scanner))
-            {
-                Apply(Scanner().Unplug, Scanner().Replug, request.Plugged);
-            }
-
-            if (request.Device is Device.Printer or Device.All && (printer is not null || request.Device == Device.Printer))
-            {
-                Apply(Printer().Unplug, Printer().Replug, request.Plugged);
-            }
-
+            ForDevices(
+                request.Device,
+                s => (request.Plugged ? (Action)s.Replug : s.Unplug)(),
+                p => (request.Plugged ? (Action)p.Replug : p.Unplug)());
             return State();
-
-            static void Apply(Action unplug, Action replug, bool plugged)
-            {
-                if (plugged)
-                {
-                    replug();
-                }
-                else
-                {
-                    unplug();
-                }
-            }
         }
 
         public SimulatorState Line(SetLineRequest request)
         {
-            Require(request.Device != Device.Unspecified, "device: must be set");
             Require(request.Slowdown == 0 || request.Slowdown is >= 1 and <= 10000, "slowdown: must be 0 (unchanged) or from 1 to 10000");
-            if (request.Device is Device.Scanner or Device.All && (scanner is not null || request.Device == Device.Scanner))
-            {
-                var s = Scanner();
-                if (request.Slowdown >= 1)
+            ForDevices(
+                request.Device,
+                s =>
                 {
-                    s.LineSlowdown = request.Slowdown;
-                }
-
-                if (request.HasStalled)
+                    s.LineSlowdown = request.Slowdown >= 1 ? request.Slowdown : s.LineSlowdown;
+                    s.LineStalled = request.HasStalled ? request.Stalled : s.LineStalled;
+                },
+                p =>
                 {
-                    s.LineStalled = request.Stalled;
-                }
-            }
-
-            if (request.Device is Device.Printer or Device.All && (printer is not null || request.Device == Device.Printer))
-            {
-                var p = Printer();
-                if (request.Slowdown >= 1)
-                {
-                    p.LineSlowdown = request.Slowdown;
-                }
-
-                if (request.HasStalled)
-                {
-                    p.LineStalled = request.Stalled;
-                }
-            }
-
+                    p.LineSlowdown = request.Slowdown >= 1 ? request.Slowdown : p.LineSlowdown;
+                    p.LineStalled = request.HasStalled ? request.Stalled : p.LineStalled;
+                });
             return State();
+        }
+
+        /// <summary>Applies to the device asked for; DEVICE_ALL applies to each device this simulator runs.</summary>
+        private void ForDevices(Device device, Action<SimulatedScanner> onScanner, Action<SimulatedPrinter> onPrinter)
+        {
+            Require(device != Device.Unspecified, "device: must be set");
+            if (device == Device.Scanner || (device == Device.All && scanner is not null))
+            {
+                onScanner(Scanner());
+            }
+
+            if (device == Device.Printer || (device == Device.All && printer is not null))
+            {
+                onPrinter(Printer());
+            }
         }
 
         public ListReceiptsReply Receipts(ListReceiptsRequest request)

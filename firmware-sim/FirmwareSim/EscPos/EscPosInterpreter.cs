@@ -221,13 +221,12 @@ internal sealed class EscPosInterpreter
                 // DLE DC4 fn: fn 1, 2 and 7 take 5 bytes in all; fn 8 (clear buffers) takes 10.
                 if (b[2] == 8)
                 {
-                    return b.Length < 10 ? 0 : 10;
+                    return Need(b, 10);
                 }
 
-                return b.Length < 5 ? 0 : 5;
+                return Need(b, 5);
             default:
-                Report($"unknown command DLE 0x{b[1]:X2}; skipped 2 bytes");
-                return 2;
+                return Unknown("DLE", b[1]);
         }
     }
 
@@ -356,11 +355,11 @@ internal sealed class EscPosInterpreter
                 return 3;
             case (byte)'$':
             case (byte)'\\':
-                return b.Length < 4 ? 0 : 4;
+                return Need(b, 4);
             case (byte)'c':
-                return b.Length < 4 ? 0 : 4;
+                return Need(b, 4);
             case (byte)'W':
-                return b.Length < 10 ? 0 : 10;
+                return Need(b, 10);
             case (byte)'D':
                 {
                     // Tab positions, NUL-terminated, at most 32.
@@ -402,8 +401,7 @@ internal sealed class EscPosInterpreter
                 }
 
             default:
-                Report($"unknown command ESC 0x{cmd:X2}; skipped 2 bytes");
-                return 2;
+                return Unknown("ESC", cmd);
         }
     }
 
@@ -417,12 +415,11 @@ internal sealed class EscPosInterpreter
             case (byte)'!':
             case (byte)'-':
             case (byte)'W':
-                return b.Length < 3 ? 0 : 3;
+                return Need(b, 3);
             case (byte)'p':
-                return b.Length < 4 ? 0 : 4;
+                return Need(b, 4);
             default:
-                Report($"unknown command FS 0x{b[1]:X2}; skipped 2 bytes");
-                return 2;
+                return Unknown("FS", b[1]);
         }
     }
 
@@ -610,12 +607,11 @@ internal sealed class EscPosInterpreter
             case (byte)'P':
             case (byte)'\\':
             case (byte)'$':
-                return b.Length < 4 ? 0 : 4;
+                return Need(b, 4);
             case (byte)'^':
-                return b.Length < 5 ? 0 : 5;
+                return Need(b, 5);
             default:
-                Report($"unknown command GS 0x{cmd:X2}; skipped 2 bytes");
-                return 2;
+                return Unknown("GS", cmd);
         }
     }
 
@@ -922,4 +918,14 @@ internal sealed class EscPosInterpreter
     }
 
     private void Report(string message) => _sink.Diagnostic(Offset, message);
+
+    /// <summary>The bytes a command of <paramref name="length"/> takes, or 0 while it is incomplete.</summary>
+    private static int Need(ReadOnlySpan<byte> b, int length) => b.Length < length ? 0 : length;
+
+    /// <summary>An unknown two-byte command: reported and skipped.</summary>
+    private int Unknown(string prefix, byte code)
+    {
+        Report($"unknown command {prefix} 0x{code:X2}; skipped 2 bytes");
+        return 2;
+    }
 }

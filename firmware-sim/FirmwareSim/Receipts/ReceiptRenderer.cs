@@ -38,6 +38,12 @@ internal static class ReceiptRenderer
 
     private static void AppendAligned(StringBuilder sb, string text, Alignment alignment, int width, int? columns)
     {
+        if (text.Length == 0)
+        {
+            sb.Append('\n');
+            return;
+        }
+
         var used = columns ?? text.Length;
         var pad = alignment switch
         {
@@ -56,7 +62,7 @@ internal static class ReceiptRenderer
             .Append("</title>\n<style>\n")
             .Append("body{background:#ddd;font-family:'DejaVu Sans Mono',Consolas,monospace;}\n")
             .Append(CultureInfo.InvariantCulture, $".paper{{background:#fff;width:{charsPerLine}ch;margin:1em auto;padding:1em 1.5ch;box-shadow:0 1px 4px #999;}}\n")
-            .Append(".line{white-space:pre;min-height:1.2em;line-height:1.2em;overflow:hidden;}\n")
+            .Append(".line{white-space:pre;min-height:1.2em;line-height:1.2;overflow:hidden;}\n")
             .Append(".b{font-weight:bold}.u{text-decoration:underline}.r{background:#000;color:#fff}.fb{font-size:0.8em}\n")
             .Append(".code{margin:0.4em 0}.hri{font-size:0.9em}.notice{color:#b00;font-style:italic;text-align:center;border:1px dashed #b00;margin:0.3em 0}\n")
             .Append(".img{display:inline-block;border:1px dotted #888;color:#888;padding:0.5em}\n")
