@@ -946,7 +946,8 @@ public sealed class LoyaltyEngine
             if (e.Trigger == EventTrigger.Birthday && !ledger.HasTransaction(tx) && EventEligible(ledger, e, now))
             {
                 ledger.AddTransaction(tx);
-                CreditEvent(ledger, e, e.Points!.Value, tx, 0, birthday < now ? Later(birthday, s.LastOperationAt > now ? now : birthday) : now);
+                // Credited when the job runs (on the day, or later if a run was missed), so expiry counts from then.
+                CreditEvent(ledger, e, e.Points!.Value, tx, 0, now);
             }
         }
     }

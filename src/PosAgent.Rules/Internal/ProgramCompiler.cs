@@ -307,6 +307,24 @@ internal sealed class ProgramCompiler
         }
     }
 
+    /// <summary>Indexes a category or tier id, refusing empty and duplicate ids, and checks its optional rule id.</summary>
+    private void RegisterId(Dictionary<string, int> index, string? id, int position, string path, string what, string? rule)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            Error(path + ".id", "must not be empty");
+        }
+        else if (!index.TryAdd(id, position))
+        {
+            Error(path + ".id", $"duplicate {what} '{id}'");
+        }
+
+        if (rule is not null)
+        {
+            CheckRuleId(rule, path + ".rule");
+        }
+    }
+
     private CardNumberFormat? BuildCard(CardFormatDefinition? card)
     {
         if (card is null)
@@ -376,19 +394,7 @@ internal sealed class ProgramCompiler
         {
             var c = list[i];
             var path = $"$.categories[{i}]";
-            if (string.IsNullOrWhiteSpace(c.Id))
-            {
-                Error(path + ".id", "must not be empty");
-            }
-            else if (!_categoryIndex.TryAdd(c.Id, i))
-            {
-                Error(path + ".id", $"duplicate category '{c.Id}'");
-            }
-
-            if (c.Rule is not null)
-            {
-                CheckRuleId(c.Rule, path + ".rule");
-            }
+            RegisterId(_categoryIndex, c.Id, i, path, "category", c.Rule);
 
             var share = c.MaxBurnSharePercent is null ? -1 : Bp(c.MaxBurnSharePercent, path + ".maxBurnSharePercent");
             if (!c.Redeemable && c.MaxBurnSharePercent is > 0)
@@ -510,19 +516,7 @@ internal sealed class ProgramCompiler
         {
             var t = levels[i];
             var path = $"$.tiers.levels[{i}]";
-            if (string.IsNullOrWhiteSpace(t.Id))
-            {
-                Error(path + ".id", "must not be empty");
-            }
-            else if (!_tierIndex.TryAdd(t.Id, i))
-            {
-                Error(path + ".id", $"duplicate tier '{t.Id}'");
-            }
-
-            if (t.Rule is not null)
-            {
-                CheckRuleId(t.Rule, path + ".rule");
-            }
+            RegisterId(_tierIndex, t.Id, i, path, "tier", t.Rule);
 
             var hasCriterion = t.MinSpendMinor is not null || t.MinOrders is not null || t.SingleOrderMinMinor is not null || t.MinStatusPoints is not null;
             if (i > 0 && !t.ManualOnly && basis is not (TierBasis.Manual or TierBasis.None) && !hasCriterion)
