@@ -1,0 +1,296 @@
+namespace PosAgent.Agent;
+
+/// <summary>
+/// Configuration of one agent (one per checkout terminal). Every property has a documented
+/// default; <see cref="Validate"/> reports every problem at once. The JSON config file of
+/// <c>posagent-agent run --config</c> uses the same names (camelCase or PascalCase).
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>This terminal's id, as registered with the central service. Default "terminal-1".</summary>
+    public string TerminalId { get; set; } = AgentDefaults.TerminalId;
+
+    /// <summary>The store the terminal belongs to (informative; the central service binds it to the token). Default "store-1".</summary>
+    public string StoreId { get; set; } = AgentDefaults.StoreId;
+
+    /// <summary>Folder for the SQLite database (outbox, caches, print queue) and, by default, the socket. Default "./posagent-data".</summary>
+    public string DataDirectory { get; set; } = AgentDefaults.DataDirectory;
+
+    /// <summary>
+    /// Unix domain socket of the local API. Default: "agent.sock" in <see cref="DataDirectory"/>.
+    /// Empty string: no socket (then <see cref="TcpPort"/> must be set).
+    /// </summary>
+    public string? SocketPath { get; set; }
+
+    /// <summary>File mode of the socket (octal string); who may call the API is decided by it. Default "660".</summary>
+    public string SocketMode { get; set; } = AgentDefaults.SocketMode;
+
+    /// <summary>Optional TCP port of the local API (0: pick a free port). Default null: no TCP listener.</summary>
+    public int? TcpPort { get; set; }
+
+    /// <summary>Address of the TCP listener. Default "127.0.0.1"; anything but loopback also needs <see cref="AllowNonLoopback"/>.</summary>
+    public string TcpAddress { get; set; } = AgentDefaults.TcpAddress;
+
+    /// <summary>Allows <see cref="TcpAddress"/> to be a non-loopback interface. Default false.</summary>
+    public bool AllowNonLoopback { get; set; }
+
+    /// <summary>Address of the central service, e.g. "https://central.example:7443" or "http://127.0.0.1:7080". Default null: offline only.</summary>
+    public string? CentralAddress { get; set; }
+
+    /// <summary>This terminal's bearer token for the central service. Default null (none sent).</summary>
+    public string? CentralToken { get; set; }
+
+    /// <summary>PEM file of the CA that signed the central service's certificate (TLS). Default null: the system's trust store.</summary>
+    public string? CentralCaCertificate { get; set; }
+
+    /// <summary>Folder of program files (programs/*.json) used until the central service has sent its programs. Default null.</summary>
+    public string? ProgramsDirectory { get; set; }
+
+    /// <summary>Sync worker and resilience settings.</summary>
+    public SyncOptions Sync { get; set; } = new();
+
+    /// <summary>The lane's devices (none by default).</summary>
+    public DeviceOptions Devices { get; set; } = new();
+
+    /// <summary>The resolved socket path ("" when disabled).</summary>
+    public string ResolvedSocketPath => SocketPath ?? Path.Combine(DataDirectory, "agent.sock");
+
+    /// <summary>The SQLite database file.</summary>
+    public string DatabasePath => Path.Combine(DataDirectory, "agent.db");
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(TerminalId) || TerminalId.Length > 64)
+        {
+            problems.Add("terminalId: must be 1..64 characters");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            problems.Add("dataDirectory: must be set");
+        }
+
+        if (ResolvedSocketPath.Length == 0 && TcpPort is null)
+        {
+            problems.Add("socketPath is empty and tcpPort is not set: the local API would listen nowhere");
+        }
+
+        if (ResolvedSocketPath.Length > 107)
+        {
+            problems.Add($"socketPath: '{ResolvedSocketPath}' is longer than the 107 bytes a Unix socket path may have");
+        }
+
+        if (!IsOctalMode(SocketMode))
+        {
+            problems.Add($"socketMode: '{SocketMode}' is not an octal file mode such as 660");
+        }
+
+        if (TcpPort is < 0 or > 65535)
+        {
+            problems.Add($"tcpPort: {TcpPort} is not a port number (0..65535)");
+        }
+
+        if (TcpPort is not null)
+        {
+            if (!System.Net.IPAddress.TryParse(TcpAddress, out var address))
+            {
+                problems.Add($"tcpAddress: '{TcpAddress}' is not an IP address");
+            }
+            else if (!System.Net.IPAddress.IsLoopback(address) && !AllowNonLoopback)
+            {
+                problems.Add($"tcpAddress: '{TcpAddress}' is not a loopback address; set allowNonLoopback to listen on other interfaces");
+            }
+        }
+
+        if (CentralAddress is not null && (!Uri.TryCreate(CentralAddress, UriKind.Absolute, out var central) || central.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"centralAddress: '{CentralAddress}' is not an http:// or https:// address");
+        }
+
+        if (CentralCaCertificate is not null && !File.Exists(CentralCaCertificate))
+        {
+            problems.Add($"centralCaCertificate: file '{CentralCaCertificate}' does not exist");
+        }
+
+        if (ProgramsDirectory is not null && !Directory.Exists(ProgramsDirectory))
+        {
+            problems.Add($"programsDirectory: folder '{ProgramsDirectory}' does not exist");
+        }
+
+        Sync.Validate(problems);
+        Devices.Validate(problems);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid agent configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems));
+        }
+    }
+
+    private static bool IsOctalMode(string mode) =>
+        mode.Length is >= 3 and <= 4 && mode.All(c => c is >= '0' and <= '7');
+}
+
+/// <summary>How the outbox is sent to the central service, and how failures are handled.</summary>
+public sealed class SyncOptions
+{
+    /// <summary>Operations per SubmitTransactions call (1..500). Default 250.</summary>
+    public int BatchSize { get; set; } = AgentDefaults.BatchSize;
+
+    /// <summary>Timeout of one attempt of a call to the central service. Default 5 s.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = AgentDefaults.AttemptTimeout;
+
+    /// <summary>Retries of a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) before giving up on a batch for now. Default 3.</summary>
+    public int MaxRetryAttempts { get; set; } = AgentDefaults.MaxRetryAttempts;
+
+    /// <summary>First retry delay; doubles each attempt, with jitter. Default 200 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = AgentDefaults.RetryBaseDelay;
+
+    /// <summary>Longest retry delay. Default 5 s.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = AgentDefaults.RetryMaxDelay;
+
+    /// <summary>Failure ratio within <see cref="BreakSamplingDuration"/> that opens the circuit (offline mode). Default 0.5.</summary>
+    public double BreakFailureRatio { get; set; } = AgentDefaults.BreakFailureRatio;
+
+    /// <summary>Calls needed in the sampling window before the circuit may open. Default 3.</summary>
+    public int BreakMinimumThroughput { get; set; } = AgentDefaults.BreakMinimumThroughput;
+
+    /// <summary>Window over which failures are counted. Default 10 s.</summary>
+    public TimeSpan BreakSamplingDuration { get; set; } = AgentDefaults.BreakSamplingDuration;
+
+    /// <summary>How long the circuit stays open before a recovery probe. Default 5 s.</summary>
+    public TimeSpan BreakDuration { get; set; } = AgentDefaults.BreakDuration;
+
+    /// <summary>How often the worker looks at the outbox when nothing wakes it. Default 1 s.</summary>
+    public TimeSpan PollInterval { get; set; } = AgentDefaults.PollInterval;
+
+    /// <summary>Budget of an online redemption authorization (and of a card lookup at attach); past it the offline rules apply. Default 400 ms.</summary>
+    public TimeSpan OnlineBudget { get; set; } = AgentDefaults.OnlineBudget;
+
+    /// <summary>How often the changes feed and program definitions are refreshed. Default 30 s.</summary>
+    public TimeSpan CacheRefreshInterval { get; set; } = AgentDefaults.CacheRefreshInterval;
+
+    /// <summary>How long synced operations are kept locally (reprints, corrections). Default 7 days.</summary>
+    public TimeSpan SyncedRetention { get; set; } = AgentDefaults.SyncedRetention;
+
+    /// <summary>Wait before retrying after the central service refused the terminal's credentials. Default 30 s.</summary>
+    public TimeSpan AuthFailureDelay { get; set; } = AgentDefaults.AuthFailureDelay;
+
+    internal void Validate(List<string> problems)
+    {
+        if (BatchSize is < 1 or > 500)
+        {
+            problems.Add($"sync.batchSize: {BatchSize} must be 1..500");
+        }
+
+        if (MaxRetryAttempts is < 0 or > 20)
+        {
+            problems.Add($"sync.maxRetryAttempts: {MaxRetryAttempts} must be 0..20");
+        }
+
+        if (BreakFailureRatio is <= 0 or > 1)
+        {
+            problems.Add($"sync.breakFailureRatio: {BreakFailureRatio} must be in (0, 1]");
+        }
+
+        if (BreakMinimumThroughput < 2)
+        {
+            problems.Add($"sync.breakMinimumThroughput: {BreakMinimumThroughput} must be at least 2");
+        }
+
+        Positive(problems, "sync.attemptTimeout", AttemptTimeout);
+        Positive(problems, "sync.retryBaseDelay", RetryBaseDelay);
+        Positive(problems, "sync.retryMaxDelay", RetryMaxDelay);
+        if (BreakSamplingDuration < TimeSpan.FromMilliseconds(500))
+        {
+            problems.Add($"sync.breakSamplingDuration: {BreakSamplingDuration} must be at least 0.5 s");
+        }
+
+        if (BreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            problems.Add($"sync.breakDuration: {BreakDuration} must be at least 0.5 s");
+        }
+
+        Positive(problems, "sync.pollInterval", PollInterval);
+        Positive(problems, "sync.onlineBudget", OnlineBudget);
+        Positive(problems, "sync.cacheRefreshInterval", CacheRefreshInterval);
+        Positive(problems, "sync.syncedRetention", SyncedRetention);
+        Positive(problems, "sync.authFailureDelay", AuthFailureDelay);
+    }
+
+    private static void Positive(List<string> problems, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{name}: {value} must be positive");
+        }
+    }
+}
+
+/// <summary>The lane's scanner and receipt printer.</summary>
+public sealed class DeviceOptions
+{
+    /// <summary>Serial device of the barcode scanner (e.g. /dev/serial/by-id/..., a simulator symlink). Default null: none.</summary>
+    public string? ScannerPath { get; set; }
+
+    /// <summary>Scanner line speed. Default 9600.</summary>
+    public int ScannerBaud { get; set; } = AgentDefaults.ScannerBaud;
+
+    /// <summary>Receipt printer: a serial/USB device path, or "tcp://host:9100". Default null: none.</summary>
+    public string? PrinterPath { get; set; }
+
+    /// <summary>Printer line speed (serial printers). Default 115200.</summary>
+    public int PrinterBaud { get; set; } = AgentDefaults.PrinterBaud;
+
+    /// <summary>Characters per receipt line (32, 42 or 48). Default 42.</summary>
+    public int ReceiptWidth { get; set; } = AgentDefaults.ReceiptWidth;
+
+    /// <summary>Header line printed at the top of every receipt. Default "PosAgent".</summary>
+    public string ReceiptHeader { get; set; } = AgentDefaults.ReceiptHeader;
+
+    internal void Validate(List<string> problems)
+    {
+        if (ScannerBaud is < 1200 or > 115200)
+        {
+            problems.Add($"devices.scannerBaud: {ScannerBaud} must be 1200..115200");
+        }
+
+        if (PrinterBaud is < 1200 or > 115200)
+        {
+            problems.Add($"devices.printerBaud: {PrinterBaud} must be 1200..115200");
+        }
+
+        if (ReceiptWidth is not (32 or 42 or 48))
+        {
+            problems.Add($"devices.receiptWidth: {ReceiptWidth} must be 32, 42 or 48");
+        }
+    }
+}
+
+/// <summary>The defaults of <see cref="AgentOptions"/>, in one place.</summary>
+public static class AgentDefaults
+{
+    public const string TerminalId = "terminal-1";
+    public const string StoreId = "store-1";
+    public const string DataDirectory = "./posagent-data";
+    public const string SocketMode = "660";
+    public const string TcpAddress = "127.0.0.1";
+    public const int BatchSize = 250;
+    public const int MaxRetryAttempts = 3;
+    public const double BreakFailureRatio = 0.5;
+    public const int BreakMinimumThroughput = 3;
+    public const int ScannerBaud = 9600;
+    public const int PrinterBaud = 115200;
+    public const int ReceiptWidth = 42;
+    public const string ReceiptHeader = "PosAgent";
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan BreakSamplingDuration = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan OnlineBudget = TimeSpan.FromMilliseconds(400);
+    public static readonly TimeSpan CacheRefreshInterval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan SyncedRetention = TimeSpan.FromDays(7);
+    public static readonly TimeSpan AuthFailureDelay = TimeSpan.FromSeconds(30);
+}
