@@ -1,0 +1,165 @@
+using Google.Protobuf.WellKnownTypes;
+using PosAgent.Agent.Internal.Storage;
+using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Contracts.PosAgent.V1;
+using PosAgent.TestSupport;
+
+namespace PosAgent.Agent.Tests.Storage;
+
+public sealed class AgentStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private AgentStore CreateSut() => AgentStore.Open(_dir.File("agent.db"), _time);
+
+    private OutboxOperation Sale(string card = "4000000000001", long spentOffline = 0)
+    {
+        var id = Guid.CreateVersion7().ToString();
+        var tx = new TerminalTransaction
+        {
+            TransactionId = id,
+            BusinessTime = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
+            CardNumber = card,
+            Sale = new Sale { Lines = { new SaleLine { LineId = "1", Category = "goods", UnitPriceMinor = 1000, Quantity = 1 } } },
+        };
+        return new OutboxOperation(id, "sale", card, _time.GetUtcNow(), tx, spentOffline > 0, 10, spentOffline);
+    }
+
+    [Fact]
+    public void Commit_ThenReopen_OperationAndCheckSurvive()
+    {
+        var op = Sale();
+        var check = new Check { CheckId = "c1", OperationId = op.OperationId, State = CheckState.Committed, TotalMinor = 1000 };
+        using (var store = CreateSut())
+        {
+            store.Commit(op, check, 0);
+        }
+
+        using var reopened = CreateSut();
+        var pending = Assert.Single(reopened.ReadPending(10));
+        Assert.Equal(op.OperationId, pending.OperationId);
+        Assert.Equal(op.Transaction, TerminalTransaction.Parser.ParseFrom(pending.Payload));
+        var sale = reopened.FindSale("c1", null);
+        Assert.NotNull(sale);
+        Assert.Equal(op.OperationId, sale.Value.OperationId);
+        Assert.Equal(check, reopened.FindSale(null, op.OperationId)!.Value.Check);
+    }
+
+    [Fact]
+    public void Commit_SameOperationIdTwice_SecondThrowsAndNothingHalfWritten()
+    {
+        using var store = CreateSut();
+        var op = Sale(spentOffline: 50);
+        store.Commit(op, null, 50);
+        Assert.ThrowsAny<Microsoft.Data.Sqlite.SqliteException>(() => store.Commit(op, new Check { CheckId = "c2", OperationId = "x" }, 50));
+        Assert.Single(store.ReadPending(10));
+        Assert.Null(store.FindSale("c2", null));
+        Assert.Equal(50, store.UnconfirmedOfflinePoints(op.CardNumber!));
+    }
+
+    [Fact]
+    public void RecordOutcomes_SyncedAndParked_LeavePendingAndConfirmOfflinePoints()
+    {
+        using var store = CreateSut();
+        var a = Sale(spentOffline: 30);
+        var b = Sale(spentOffline: 20);
+        var c = Sale();
+        store.Commit(a, null, 30);
+        store.Commit(b, null, 20);
+        store.Commit(c, null, 0);
+        Assert.Equal(50, store.UnconfirmedOfflinePoints(a.CardNumber!));
+        Assert.Equal((50L, 1, 0L), store.OfflineExposure());
+
+        store.RecordOutcomes([
+            new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0),
+            new SyncOutcome(b.OperationId, OutboxState.Parked, [2], "insufficient_points", 20),
+        ]);
+
+        Assert.Equal(c.OperationId, Assert.Single(store.ReadPending(10)).OperationId);
+        Assert.Equal(b.OperationId, Assert.Single(store.ReadParked(10)).OperationId);
+        Assert.Equal(0, store.UnconfirmedOfflinePoints(a.CardNumber!));
+        Assert.Equal((0L, 0, 20L), store.OfflineExposure());
+        var counts = store.CountOutbox();
+        Assert.Equal(1, counts.Pending);
+        Assert.Equal(1, counts.Parked);
+        Assert.Equal(_time.GetUtcNow(), counts.OldestPending);
+    }
+
+    [Fact]
+    public void RecordOutcomes_AlreadySynced_DoesNotChangeIt()
+    {
+        using var store = CreateSut();
+        var a = Sale();
+        store.Commit(a, null, 0);
+        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0)]);
+        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Parked, [2], "late", 0)]);
+        Assert.Empty(store.ReadParked(10));
+        Assert.Equal(OutboxState.Synced, store.FindOperation(a.OperationId)!.State);
+    }
+
+    [Fact]
+    public void PruneSynced_OlderThanRetention_DeletesOnlySynced()
+    {
+        using var store = CreateSut();
+        var synced = Sale();
+        var pending = Sale();
+        store.Commit(synced, new Check { CheckId = "s", OperationId = synced.OperationId }, 0);
+        store.Commit(pending, new Check { CheckId = "p", OperationId = pending.OperationId }, 0);
+        store.RecordOutcomes([new SyncOutcome(synced.OperationId, OutboxState.Synced, [1], null, 0)]);
+        _time.Advance(TimeSpan.FromDays(8));
+
+        Assert.Equal(1, store.PruneSynced(_time.GetUtcNow() - TimeSpan.FromDays(7)));
+
+        Assert.Null(store.FindOperation(synced.OperationId));
+        Assert.Null(store.FindSale("s", null));
+        Assert.NotNull(store.FindSale("p", null));
+        Assert.Single(store.ReadPending(10));
+    }
+
+    [Fact]
+    public void Caches_PutThenReopen_AreLoaded()
+    {
+        using (var store = CreateSut())
+        {
+            store.PutCard(new CardSnapshot { CardNumber = "123", OfflineRedemptionAllowance = 500 });
+            store.PutCard(new CardSnapshot { CardNumber = "123", OfflineRedemptionAllowance = 700 });
+            store.PutProgram(new CachedProgram("CSM", "1", "{}", _time.GetUtcNow()));
+            store.SetMeta("cursor", "42");
+        }
+
+        using var reopened = CreateSut();
+        Assert.Equal(700, Assert.Single(reopened.LoadCards()).OfflineRedemptionAllowance);
+        Assert.Equal("CSM", Assert.Single(reopened.LoadPrograms()).ProgramId);
+        Assert.Equal("42", reopened.GetMeta("cursor"));
+    }
+
+    [Fact]
+    public void Open_DatabaseFromNewerAgent_FailsWithClearMessage()
+    {
+        var path = _dir.File("agent.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => AgentStore.Open(path, _time));
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_WalAndFullSync_AreSet()
+    {
+        using var store = CreateSut();
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("agent.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+    }
+}
