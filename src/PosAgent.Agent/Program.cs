@@ -1,2 +1,3 @@
-Console.Error.WriteLine("This component is being built; see the open issues.");
-return 1;
+using PosAgent.Agent;
+
+return await AgentCommandLine.RunAsync(args).ConfigureAwait(false);

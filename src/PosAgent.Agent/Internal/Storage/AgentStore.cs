@@ -234,9 +234,14 @@ internal sealed class AgentStore : IDisposable
         Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE state = 2 ORDER BY seq LIMIT $limit",
             ReadOperation, ("$limit", limit));
 
-    /// <summary>Records the central service's verdicts, in one transaction; confirms offline redemptions.</summary>
-    public void RecordOutcomes(IReadOnlyList<SyncOutcome> outcomes)
+    /// <summary>
+    /// Records the central service's verdicts, in one transaction; confirms offline redemptions.
+    /// Only pending rows change; returns how many became synced and parked.
+    /// </summary>
+    public (int Synced, int Parked, long Overspent) RecordOutcomes(IReadOnlyList<SyncOutcome> outcomes)
     {
+        int synced = 0, parked = 0;
+        long overspent = 0;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_gate)
         {
@@ -244,12 +249,28 @@ internal sealed class AgentStore : IDisposable
             using var tx = _connection.BeginTransaction();
             foreach (var outcome in outcomes)
             {
-                Run(_markOutbox, tx, (int)outcome.State, outcome.Result, (object?)outcome.Error ?? DBNull.Value, now, outcome.OperationId);
+                if (Run(_markOutbox, tx, (int)outcome.State, outcome.Result, (object?)outcome.Error ?? DBNull.Value, now, outcome.OperationId) == 0)
+                {
+                    continue;
+                }
+
+                if (outcome.State == OutboxState.Synced)
+                {
+                    synced++;
+                }
+                else
+                {
+                    parked++;
+                }
+
+                overspent += outcome.OverspentPoints;
                 Run(_confirmRedemption, tx, outcome.OverspentPoints, outcome.OperationId);
             }
 
             tx.Commit();
         }
+
+        return (synced, parked, overspent);
     }
 
     /// <summary>Counts of pending and parked operations, and when the oldest pending one was committed.</summary>
@@ -428,7 +449,7 @@ internal sealed class AgentStore : IDisposable
         return command;
     }
 
-    private static void Run(SqliteCommand command, SqliteTransaction tx, params object[] values)
+    private static int Run(SqliteCommand command, SqliteTransaction tx, params object[] values)
     {
         command.Transaction = tx;
         for (var i = 0; i < values.Length; i++)
@@ -436,7 +457,7 @@ internal sealed class AgentStore : IDisposable
             command.Parameters[i].Value = values[i];
         }
 
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
     private static void Execute(SqliteConnection connection, string sql)

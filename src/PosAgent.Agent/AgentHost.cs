@@ -1,0 +1,235 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PosAgent.Agent.Internal;
+using PosAgent.Agent.Internal.Api;
+using PosAgent.Agent.Internal.Cards;
+using PosAgent.Agent.Internal.Central;
+using PosAgent.Agent.Internal.Checks;
+using PosAgent.Agent.Internal.Devices;
+using PosAgent.Agent.Internal.Estimation;
+using PosAgent.Agent.Internal.Members;
+using PosAgent.Agent.Internal.Receipts;
+using PosAgent.Agent.Internal.Storage;
+using PosAgent.Agent.Internal.Sync;
+using PosAgent.Contracts.PosAgent.V1;
+using PosAgent.Rpc;
+
+namespace PosAgent.Agent;
+
+/// <summary>
+/// One running agent: the local API server, the outbox and sync worker, the caches and the
+/// lane's devices. Start it from <c>posagent-agent run</c>, or in-process from another program
+/// (the demo, tests) with <see cref="StartAsync(AgentOptions, CancellationToken)"/>; dispose to stop.
+/// </summary>
+public sealed class AgentHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _background = [];
+    private readonly List<IDisposable> _owned = [];
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private AgentHost(WebApplication app, AgentOptions options, ILogger logger, AgentParts parts)
+    {
+        _app = app;
+        Options = options;
+        _logger = logger;
+        Parts = parts;
+    }
+
+    public AgentOptions Options { get; }
+
+    /// <summary>The Unix socket of the local API, or null when disabled.</summary>
+    public string? SocketPath { get; private set; }
+
+    /// <summary>The loopback TCP address of the local API (e.g. "http://127.0.0.1:50051"), or null when disabled.</summary>
+    public string? TcpAddress { get; private set; }
+
+    internal AgentParts Parts { get; }
+
+    /// <summary>Validates the options, opens the database and starts everything.</summary>
+    public static Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory: null, cancellationToken);
+
+    public static Task<AgentHost> StartAsync(AgentOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default) =>
+        StartAsync(options, new AgentOverrides { LoggerFactory = loggerFactory }, cancellationToken);
+
+    internal static async Task<AgentHost> StartAsync(AgentOptions options, AgentOverrides overrides, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var time = overrides.TimeProvider ?? TimeProvider.System;
+        var loggerFactory = overrides.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("PosAgent.Agent");
+        Directory.CreateDirectory(options.DataDirectory);
+        var store = AgentStore.Open(options.DatabasePath, time);
+        var owned = new List<IDisposable> { store };
+        try
+        {
+            ICentralClient? client = overrides.CentralClient;
+            if (client is null && options.CentralAddress is not null)
+            {
+                var rpc = new RpcCentralClient(options.CentralAddress, options.CentralToken, options.CentralCaCertificate, time);
+                owned.Add(rpc);
+                client = rpc;
+            }
+
+            var events = new EventHub(time);
+            var connectivity = new Connectivity(time, client is not null);
+            var gateway = new CentralGateway(client, options.Sync, connectivity, time, logger);
+            var estimator = overrides.Estimator ?? new RulesEstimator();
+            var cards = new CardDirectory(store);
+            var signal = new SyncSignal();
+            var sync = new SyncWorker(store, gateway, cards, events, connectivity, signal, options.Sync, time, logger);
+            var refresher = new CacheRefresher(store, gateway, cards, estimator, options.Sync, time, logger);
+            refresher.LoadLocal(options.ProgramsDirectory);
+            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, logger);
+            var members = new MemberService(gateway, cards, checks, store, sync, time, options);
+            var devices = new DeviceBoard();
+            var printer = overrides.ReceiptPrinter ?? new FileReceiptPrinter(Path.Combine(options.DataDirectory, "receipts"));
+            var receipts = new ReceiptService(store, cards, estimator, printer, events, time, options.Devices);
+            var status = new StatusService(options, store, connectivity, sync, estimator, checks, devices, time.GetUtcNow());
+            connectivity.Changed += state =>
+            {
+                var (pending, parked, _) = store.CountOutbox();
+                events.Publish(new AgentEvent { SyncState = new SyncStateEvent { State = state, Pending = pending, Parked = parked, LastError = connectivity.LastError ?? string.Empty } });
+            };
+            var parts = new AgentParts(store, events, connectivity, gateway, estimator, cards, sync, refresher, checks, members, receipts, status, devices, signal);
+            var api = new LocalApi(checks, members, receipts, status, events, async ct =>
+            {
+                signal.Poke();
+                var (pending, parked, _) = store.CountOutbox();
+                await Task.CompletedTask.ConfigureAwait(false);
+                return new SyncNowResponse { Pending = pending, Parked = parked, State = connectivity.State };
+            });
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(loggerFactory);
+            builder.Services.AddGrpcRpc();
+            builder.Services.AddSingleton(time);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                if (options.ResolvedSocketPath.Length > 0)
+                {
+                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath);
+                }
+
+                if (options.TcpPort is { } port)
+                {
+                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port);
+                }
+            });
+            var app = builder.Build();
+            foreach (var service in api.Services())
+            {
+                app.MapGrpcService(service);
+            }
+
+            app.MapGrpcHealthService();
+            app.MapGrpcReflectionService();
+            var host = new AgentHost(app, options, logger, parts);
+            host._owned.AddRange(owned);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            host.AfterStart();
+            host._background.Add(Task.Run(() => sync.RunAsync(host._stopping.Token), CancellationToken.None));
+            host._background.Add(Task.Run(() => refresher.RunAsync(host._stopping.Token), CancellationToken.None));
+            host._owned.AddRange(DeviceWiring.Start(options.Devices, checks, events, devices, time, logger, host._stopping.Token, host._background));
+            AgentLog.Started(logger, options.TerminalId, string.Join(", ", new[] { host.SocketPath, host.TcpAddress }.Where(e => e is not null)), options.DatabasePath);
+            return host;
+        }
+        catch
+        {
+            foreach (var d in owned)
+            {
+                d.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private void AfterStart()
+    {
+        if (Options.ResolvedSocketPath.Length > 0)
+        {
+            SocketPath = Path.GetFullPath(Options.ResolvedSocketPath);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(SocketPath, (UnixFileMode)Convert.ToInt32(Options.SocketMode, 8));
+            }
+        }
+
+        if (Options.TcpPort is not null)
+        {
+            var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal))?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Stops the API and the background work; the outbox stays on disk for the next start.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        AgentLog.Stopping(_logger);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            foreach (var owned in Enumerable.Reverse(_owned))
+            {
+                owned.Dispose();
+            }
+
+            _stopping.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}
+
+/// <summary>Replacements for tests and the demo (a fake clock, a scripted central service, a receipt sink).</summary>
+internal sealed class AgentOverrides
+{
+    public TimeProvider? TimeProvider { get; init; }
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public ICentralClient? CentralClient { get; init; }
+
+    public IEstimator? Estimator { get; init; }
+
+    public IReceiptPrinter? ReceiptPrinter { get; init; }
+}
+
+/// <summary>The running agent's parts, for tests and benchmarks.</summary>
+internal sealed record AgentParts(
+    AgentStore Store,
+    EventHub Events,
+    Connectivity Connectivity,
+    CentralGateway Gateway,
+    IEstimator Estimator,
+    CardDirectory Cards,
+    SyncWorker Sync,
+    CacheRefresher Refresher,
+    CheckService Checks,
+    MemberService Members,
+    ReceiptService Receipts,
+    StatusService Status,
+    DeviceBoard Devices,
+    SyncSignal Signal);

@@ -1,0 +1,29 @@
+using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Contracts.PosAgent.V1;
+
+namespace PosAgent.Agent.Internal.Checks;
+
+/// <summary>An open check: its lines and card, until it is committed or cancelled.</summary>
+internal sealed class CheckSession
+{
+    private int _nextLine;
+
+    public CheckSession(Check check) => Check = check;
+
+    /// <summary>Guards every field; a commit holds <see cref="Committing"/> while it waits for the central service.</summary>
+    public Lock Gate { get; } = new();
+
+    public Check Check { get; }
+
+    /// <summary>The full card number (the check itself only carries the masked one).</summary>
+    public string? CardNumber { get; set; }
+
+    public CardSnapshot? Card { get; set; }
+
+    /// <summary>The snapshot came from the central service when the card was attached (not from the cache).</summary>
+    public bool CardFromCentral { get; set; }
+
+    public bool Committing { get; set; }
+
+    public string NextLineId() => (++_nextLine).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

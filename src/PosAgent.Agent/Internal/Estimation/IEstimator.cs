@@ -1,0 +1,52 @@
+using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Contracts.PosAgent.V1;
+
+namespace PosAgent.Agent.Internal.Estimation;
+
+/// <summary>What a quote or an offline estimate needs to know about a check.</summary>
+internal sealed record EstimateInput(
+    string ProgramId,
+    CardSnapshot Card,
+    IReadOnlyList<CheckLine> Lines,
+    PaymentSplit Payment,
+    string? PromoCode,
+    DateTimeOffset At,
+    string TransactionId);
+
+/// <summary>Points to earn and the most points spendable, as the cached program computes them.</summary>
+internal sealed record SaleEstimate(
+    long PointsToEarn,
+    IReadOnlyList<EarnExplanation> Explanation,
+    long MaxSpendable,
+    string BindingLimit,
+    string BindingDescription,
+    string ProgramVersion,
+    string Tier,
+    long UsableBefore);
+
+/// <summary>A cached program as the checkout sees it.</summary>
+internal sealed record ProgramInfo(string ProgramId, string Version, string Currency, long MinorPerPoint, long OfflineAllowance, DateTimeOffset FetchedAt);
+
+/// <summary>
+/// The rules engine as used by the agent: estimates from the cached programs and the cached
+/// account state (the central service stays the authority).
+/// </summary>
+internal interface IEstimator
+{
+    /// <summary>Programs loaded now.</summary>
+    IReadOnlyList<ProgramInfo> Programs { get; }
+
+    ProgramInfo? FindProgram(string programId);
+
+    /// <summary>The program whose card format this number matches, or null.</summary>
+    ProgramInfo? ProgramForCard(string cardNumber);
+
+    /// <summary>Null when the category is known to at least one loaded program (or none is loaded); else why not.</summary>
+    string? ValidateCategory(string category);
+
+    /// <summary>Estimates a sale; throws <see cref="ApiError"/> when the program refuses the input.</summary>
+    SaleEstimate EstimateSale(EstimateInput input);
+
+    /// <summary>Replaces the loaded program (from the central service or a program file); throws when the definition is invalid.</summary>
+    ProgramInfo Load(string definitionJson, string sourceName, DateTimeOffset fetchedAt);
+}

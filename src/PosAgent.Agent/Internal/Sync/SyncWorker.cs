@@ -1,0 +1,329 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using PosAgent.Agent.Internal.Cards;
+using PosAgent.Agent.Internal.Central;
+using PosAgent.Agent.Internal.Storage;
+using PosAgent.Contracts.PosAgent.V1;
+using PosAgent.Rpc;
+using Loyalty = PosAgent.Contracts.Loyalty.V1;
+
+namespace PosAgent.Agent.Internal.Sync;
+
+/// <summary>What one drain pass did.</summary>
+internal sealed record SyncPassResult(int Synced, int Parked, bool Stopped, string? Error);
+
+/// <summary>
+/// Sends the outbox to the central service in batches, oldest first. Every operation keeps its id,
+/// so a batch resent after a crash or a lost answer is applied once (the central service answers
+/// DUPLICATE). Transient failures are retried by the gateway's pipeline and, when they persist,
+/// open the circuit (offline mode); a batch the central service refuses as a whole is resent one
+/// operation at a time so that only the bad one is parked.
+/// </summary>
+internal sealed class SyncWorker
+{
+    private readonly AgentStore _store;
+    private readonly CentralGateway _central;
+    private readonly CardDirectory _cards;
+    private readonly EventHub _events;
+    private readonly Connectivity _connectivity;
+    private readonly SyncSignal _signal;
+    private readonly SyncOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _countsGate = new();
+    private long _pending;
+    private long _parked;
+    private long _syncedSinceStart;
+    private long _overspent;
+
+    public SyncWorker(AgentStore store, CentralGateway central, CardDirectory cards, EventHub events, Connectivity connectivity,
+        SyncSignal signal, SyncOptions options, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _central = central;
+        _cards = cards;
+        _events = events;
+        _connectivity = connectivity;
+        _signal = signal;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public DateTimeOffset? LastSync { get; private set; }
+
+    public long SyncedSinceStart => Interlocked.Read(ref _syncedSinceStart);
+
+    /// <summary>Runs until cancelled: a pass whenever something is committed, and at least every poll interval.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var nextPrune = _time.GetUtcNow();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await DrainAsync(cancellationToken).ConfigureAwait(false);
+                if (result.Error is not null)
+                {
+                    AgentLog.SyncFailed(_logger, result.Error);
+                }
+
+                if (_time.GetUtcNow() >= nextPrune)
+                {
+                    _store.PruneSynced(_time.GetUtcNow() - _options.SyncedRetention);
+                    nextPrune = _time.GetUtcNow() + TimeSpan.FromHours(1);
+                }
+
+                var wait = result.Error is { } e && e.StartsWith("credentials", StringComparison.Ordinal) ? _options.AuthFailureDelay : _options.PollInterval;
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var delay = Task.Delay(wait, _time, timer.Token);
+                await Task.WhenAny(delay, _signal.WaitAsync(timer.Token)).ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The worker must outlive any one failure; it logs and tries again.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                AgentLog.Unexpected(_logger, ex, "sync worker");
+                try
+                {
+                    await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends batches until the outbox is empty or the central service cannot take more now.</summary>
+    public async Task<SyncPassResult> DrainAsync(CancellationToken cancellationToken)
+    {
+        RefreshCounts();
+        if (!_central.Configured)
+        {
+            return new SyncPassResult(0, 0, true, null);
+        }
+
+        int synced = 0, parked = 0;
+        while (true)
+        {
+            var batch = _store.ReadPending(_options.BatchSize);
+            if (batch.Count == 0)
+            {
+                return new SyncPassResult(synced, parked, false, null);
+            }
+
+            var (s, p, error) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            synced += s;
+            parked += p;
+            if (error is not null)
+            {
+                PublishState(synced, error);
+                return new SyncPassResult(synced, parked, true, error);
+            }
+
+            LastSync = _time.GetUtcNow();
+            AgentLog.Synced(_logger, s, Interlocked.Read(ref _pending));
+            PublishState(s);
+        }
+    }
+
+    private async Task<(int Synced, int Parked, string? Error)> SendAsync(IReadOnlyList<PendingOperation> batch, CancellationToken cancellationToken)
+    {
+        var request = new Loyalty.SubmitTransactionsRequest();
+        foreach (var operation in batch)
+        {
+            request.Transactions.Add(Loyalty.TerminalTransaction.Parser.ParseFrom(operation.Payload));
+        }
+
+        Loyalty.SubmitTransactionsResponse response;
+        try
+        {
+            response = await _central.CallWithRetriesAsync((c, ct) => c.SubmitTransactionsAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CentralGateway.Classify(ex) == FailureKind.Transient)
+        {
+            return (0, 0, ex is BrokenCircuitException ? "offline: " + CentralGateway.Describe(ex) : CentralGateway.Describe(ex));
+        }
+        catch (RpcException ex) when (CentralGateway.Classify(ex) == FailureKind.Credentials)
+        {
+            AgentLog.CredentialsRefused(_logger, CentralGateway.Describe(ex), _options.AuthFailureDelay);
+            return (0, 0, "credentials: " + CentralGateway.Describe(ex));
+        }
+        catch (RpcException ex) when (batch.Count > 1)
+        {
+            // The whole batch was refused (e.g. INVALID_ARGUMENT naming one transaction): find the
+            // bad one(s) by sending each alone; the good ones go through.
+            _ = ex;
+            int synced = 0, parked = 0;
+            foreach (var operation in batch)
+            {
+                var (s, p, error) = await SendAsync([operation], cancellationToken).ConfigureAwait(false);
+                synced += s;
+                parked += p;
+                if (error is not null)
+                {
+                    return (synced, parked, error);
+                }
+            }
+
+            return (synced, parked, null);
+        }
+        catch (RpcException ex)
+        {
+            var error = CentralGateway.Describe(ex);
+            Record([new SyncOutcome(batch[0].OperationId, OutboxState.Parked, [], error, 0)]);
+            ReportParked(batch[0], error);
+            return (0, 1, null);
+        }
+
+        return Process(batch, response);
+    }
+
+    /// <summary>
+    /// Sends one operation now, within the attempt timeout and without retries (a rewards
+    /// exchange the cashier waits for). Null when the central service did not answer; the
+    /// operation then stays in the outbox for the worker.
+    /// </summary>
+    public async Task<Loyalty.TransactionResult?> SendNowAsync(string operationId, CancellationToken cancellationToken)
+    {
+        var operation = _store.FindOperation(operationId);
+        if (operation is null)
+        {
+            return null;
+        }
+
+        var request = new Loyalty.SubmitTransactionsRequest { Transactions = { Loyalty.TerminalTransaction.Parser.ParseFrom(operation.Payload) } };
+        var (answered, response, _) = await _central.TryCallAsync((c, ct) => c.SubmitTransactionsAsync(request, ct), _options.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+        if (!answered || response is null || response.Results.Count != 1)
+        {
+            return null;
+        }
+
+        Process([operation], response);
+        return response.Results[0];
+    }
+
+    private (int Synced, int Parked, string? Error) Process(IReadOnlyList<PendingOperation> batch, Loyalty.SubmitTransactionsResponse response)
+    {
+        if (response.Results.Count != batch.Count)
+        {
+            return (0, 0, $"the central service answered {response.Results.Count} results for {batch.Count} transactions");
+        }
+
+        var outcomes = new List<SyncOutcome>(batch.Count);
+        var corrections = new List<(PendingOperation, Loyalty.TransactionResult)>();
+        var parkedOps = new List<(PendingOperation, string)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var operation = batch[i];
+            var result = response.Results[i];
+            var rejected = result.Outcome == Loyalty.TransactionOutcome.Rejected || result.Rejection is { Code.Length: > 0 };
+            if (rejected)
+            {
+                var error = $"{result.Rejection?.Code}: {result.Rejection?.Message}";
+                var overspent = operation.EstimatedSpent > 0 && result.Rejection?.Code == "insufficient_points" ? operation.EstimatedSpent : 0;
+                outcomes.Add(new SyncOutcome(operation.OperationId, OutboxState.Parked, result.ToByteArray(), error, overspent));
+                parkedOps.Add((operation, error));
+            }
+            else
+            {
+                var overspent = operation.Offline && operation.EstimatedSpent > 0 && result.Balance is { Balance: < 0 } b ? Math.Min(operation.EstimatedSpent, -b.Balance) : 0;
+                outcomes.Add(new SyncOutcome(operation.OperationId, OutboxState.Synced, result.ToByteArray(), null, overspent));
+                if (operation.Kind == "sale" && (result.PointsEarned != operation.EstimatedEarned || result.PointsSpent != operation.EstimatedSpent))
+                {
+                    corrections.Add((operation, result));
+                }
+
+                if (operation.CardNumber is { Length: > 0 } card && result.Balance is not null)
+                {
+                    _cards.UpdateBalance(card, result.Balance);
+                }
+            }
+        }
+
+        Record(outcomes);
+        foreach (var (operation, error) in parkedOps)
+        {
+            ReportParked(operation, error);
+        }
+
+        foreach (var (operation, result) in corrections)
+        {
+            AgentLog.Correction(_logger, operation.OperationId, Masking.Card(operation.CardNumber), operation.EstimatedEarned, result.PointsEarned, operation.EstimatedSpent, result.PointsSpent);
+            _events.Publish(new AgentEvent
+            {
+                Correction = new CorrectionEvent
+                {
+                    OperationId = operation.OperationId,
+                    MaskedCardNumber = Masking.Card(operation.CardNumber),
+                    EstimatedPointsEarned = operation.EstimatedEarned,
+                    ActualPointsEarned = result.PointsEarned,
+                    EstimatedPointsSpent = operation.EstimatedSpent,
+                    ActualPointsSpent = result.PointsSpent,
+                    BalanceAfter = result.Balance?.Balance ?? 0,
+                    Reason = operation.Offline ? "offline estimate differed from the central service's result" : "the central service's result differed from the quote",
+                },
+            });
+        }
+
+        return (outcomes.Count - parkedOps.Count, parkedOps.Count, null);
+    }
+
+    private void Record(IReadOnlyList<SyncOutcome> outcomes)
+    {
+        var (synced, parked, overspent) = _store.RecordOutcomes(outcomes);
+        lock (_countsGate)
+        {
+            _pending -= synced + parked;
+            _parked += parked;
+            _syncedSinceStart += synced;
+            _overspent += overspent;
+        }
+    }
+
+    private void ReportParked(PendingOperation operation, string error)
+    {
+        AgentLog.Parked(_logger, operation.OperationId, operation.Kind, error);
+        _events.Publish(new AgentEvent { OperationParked = new OperationParkedEvent { OperationId = operation.OperationId, Kind = operation.Kind, Error = error } });
+    }
+
+    private void RefreshCounts()
+    {
+        var (pending, parked, _) = _store.CountOutbox();
+        lock (_countsGate)
+        {
+            _pending = pending;
+            _parked = parked;
+        }
+    }
+
+    private void PublishState(int syncedInBatch, string? error = null)
+    {
+        long pending, parked;
+        lock (_countsGate)
+        {
+            pending = _pending;
+            parked = _parked;
+        }
+
+        _events.Publish(new AgentEvent
+        {
+            SyncState = new SyncStateEvent
+            {
+                State = _connectivity.State,
+                Pending = pending,
+                Parked = parked,
+                SyncedInBatch = syncedInBatch,
+                LastError = error ?? string.Empty,
+            },
+        });
+    }
+}
