@@ -26,8 +26,8 @@ internal static partial class AgentLog
     [LoggerMessage(20, LogLevel.Information, "Committed {Kind} {OperationId} card {MaskedCard} offline={Offline}")]
     public static partial void Committed(ILogger logger, string kind, string operationId, string maskedCard, bool offline);
 
-    [LoggerMessage(21, LogLevel.Debug, "Synced {Count} operations ({Pending} pending)")]
-    public static partial void Synced(ILogger logger, int count, long pending);
+    [LoggerMessage(21, LogLevel.Debug, "Synced {Count} operations")]
+    public static partial void Synced(ILogger logger, int count);
 
     [LoggerMessage(22, LogLevel.Warning, "Operation {OperationId} ({Kind}) parked: {Error}")]
     public static partial void Parked(ILogger logger, string operationId, string kind, string error);

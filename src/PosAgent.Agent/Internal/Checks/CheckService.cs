@@ -132,6 +132,7 @@ internal sealed class CheckService
             };
             session.Check.Lines.Add(line);
             session.Check.TotalMinor += line.TotalMinor;
+            session.Changed();
             return session.Check.Clone();
         }
     }
@@ -146,6 +147,7 @@ internal sealed class CheckService
                 ?? throw ApiError.Invalid($"line_id: the check has no line '{request.LineId}'");
             session.Check.Lines.Remove(line);
             session.Check.TotalMinor -= line.TotalMinor;
+            session.Changed();
             return session.Check.Clone();
         }
     }
@@ -169,6 +171,7 @@ internal sealed class CheckService
             session.CardNumber = number;
             session.Card = snapshot;
             session.CardFromCentral = fromCentral;
+            session.Changed();
             summary = Summarize(snapshot, fromCentral);
             session.Check.Card = summary;
             var program = _estimator.FindProgram(snapshot.ProgramId);
@@ -191,6 +194,7 @@ internal sealed class CheckService
             session.CardNumber = null;
             session.Card = null;
             session.Check.Card = null;
+            session.Changed();
             return session.Check.Clone();
         }
     }
@@ -560,7 +564,18 @@ internal sealed class CheckService
             return (unknown, null, (0, unknown.BindingLimit, unknown.BindingDescription));
         }
 
-        var estimate = _estimator.EstimateSale(new EstimateInput(program.ProgramId, card, session.Check.Lines, payment, promoCode, _time.GetUtcNow(), transactionId));
+        // A commit usually follows a quote of the same basket and payment: the engine's answer is reused.
+        SaleEstimate estimate;
+        if (session.LastEstimate is { } last && last.Version == session.Version && last.Payment.Equals(payment) && last.PromoCode == (promoCode ?? string.Empty) && last.Estimate is SaleEstimate reusable)
+        {
+            estimate = reusable;
+        }
+        else
+        {
+            estimate = _estimator.EstimateSale(new EstimateInput(program.ProgramId, card, session.Check.Lines, payment, promoCode, _time.GetUtcNow(), transactionId));
+            session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, estimate);
+        }
+
         var limit = (estimate.MaxSpendable, estimate.BindingLimit, estimate.BindingDescription);
         if (card.State != Loyalty.CardState.Active)
         {

@@ -25,5 +25,17 @@ internal sealed class CheckSession
 
     public bool Committing { get; set; }
 
+    /// <summary>Bumped by every change of lines or card, so a quote's estimate can be reused by the commit that follows it.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>The last estimate, valid while <see cref="Version"/>, the payment and the promo code are unchanged.</summary>
+    public (int Version, PaymentSplit Payment, string PromoCode, object Estimate)? LastEstimate { get; set; }
+
+    public void Changed()
+    {
+        Version++;
+        LastEstimate = null;
+    }
+
     public string NextLineId() => (++_nextLine).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

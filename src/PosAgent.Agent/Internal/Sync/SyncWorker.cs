@@ -31,11 +31,7 @@ internal sealed class SyncWorker
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Lock _countsGate = new();
-    private long _pending;
-    private long _parked;
     private long _syncedSinceStart;
-    private long _overspent;
 
     public SyncWorker(AgentStore store, CentralGateway central, CardDirectory cards, EventHub events, Connectivity connectivity,
         SyncSignal signal, SyncOptions options, TimeProvider time, ILogger logger)
@@ -69,6 +65,8 @@ internal sealed class SyncWorker
                     AgentLog.SyncFailed(_logger, result.Error);
                 }
 
+                // Checkpoints run here, on their own connection, so commits never pay for them.
+                _store.Checkpoint();
                 if (_time.GetUtcNow() >= nextPrune)
                 {
                     _store.PruneSynced(_time.GetUtcNow() - _options.SyncedRetention);
@@ -105,7 +103,6 @@ internal sealed class SyncWorker
     /// <summary>Sends batches until the outbox is empty or the central service cannot take more now.</summary>
     public async Task<SyncPassResult> DrainAsync(CancellationToken cancellationToken)
     {
-        RefreshCounts();
         if (!_central.Configured)
         {
             return new SyncPassResult(0, 0, true, null);
@@ -130,7 +127,7 @@ internal sealed class SyncWorker
             }
 
             LastSync = _time.GetUtcNow();
-            AgentLog.Synced(_logger, s, Interlocked.Read(ref _pending));
+            AgentLog.Synced(_logger, s);
             PublishState(s);
         }
     }
@@ -279,14 +276,8 @@ internal sealed class SyncWorker
 
     private void Record(IReadOnlyList<SyncOutcome> outcomes)
     {
-        var (synced, parked, overspent) = _store.RecordOutcomes(outcomes);
-        lock (_countsGate)
-        {
-            _pending -= synced + parked;
-            _parked += parked;
-            _syncedSinceStart += synced;
-            _overspent += overspent;
-        }
+        var (synced, _, _) = _store.RecordOutcomes(outcomes);
+        Interlocked.Add(ref _syncedSinceStart, synced);
     }
 
     private void ReportParked(PendingOperation operation, string error)
@@ -295,24 +286,9 @@ internal sealed class SyncWorker
         _events.Publish(new AgentEvent { OperationParked = new OperationParkedEvent { OperationId = operation.OperationId, Kind = operation.Kind, Error = error } });
     }
 
-    private void RefreshCounts()
-    {
-        var (pending, parked, _) = _store.CountOutbox();
-        lock (_countsGate)
-        {
-            _pending = pending;
-            _parked = parked;
-        }
-    }
-
     private void PublishState(int syncedInBatch, string? error = null)
     {
-        long pending, parked;
-        lock (_countsGate)
-        {
-            pending = _pending;
-            parked = _parked;
-        }
+        var (pending, parked, _) = _store.CountOutbox();
 
         _events.Publish(new AgentEvent
         {
