@@ -92,7 +92,9 @@ public sealed class AgentHost : IAsyncDisposable
             var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, logger);
             var members = new MemberService(gateway, cards, checks, store, sync, time, options);
             var devices = new DeviceBoard();
-            var printer = overrides.ReceiptPrinter ?? new FileReceiptPrinter(Path.Combine(options.DataDirectory, "receipts"));
+            var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
+            owned.Add(wiring);
+            var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory);
             var receipts = new ReceiptService(store, cards, estimator, printer, events, time, options.Devices);
             var status = new StatusService(options, store, connectivity, sync, estimator, checks, devices, time.GetUtcNow());
             connectivity.Changed += state =>
@@ -140,7 +142,8 @@ public sealed class AgentHost : IAsyncDisposable
             host.AfterStart();
             host._background.Add(Task.Run(() => sync.RunAsync(host._stopping.Token), CancellationToken.None));
             host._background.Add(Task.Run(() => refresher.RunAsync(host._stopping.Token), CancellationToken.None));
-            host._owned.AddRange(DeviceWiring.Start(options.Devices, checks, events, devices, time, logger, host._stopping.Token, host._background));
+            wiring.StartScanner(estimator, time, loggerFactory);
+            wiring.StartPrinter();
             AgentLog.Started(logger, options.TerminalId, string.Join(", ", new[] { host.SocketPath, host.TcpAddress }.Where(e => e is not null)), options.DatabasePath);
             return host;
         }

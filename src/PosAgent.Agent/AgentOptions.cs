@@ -242,7 +242,10 @@ public sealed class DeviceOptions
     /// <summary>Printer line speed (serial printers). Default 115200.</summary>
     public int PrinterBaud { get; set; } = AgentDefaults.PrinterBaud;
 
-    /// <summary>Characters per receipt line (32, 42 or 48). Default 42.</summary>
+    /// <summary>Printer profile (code page, width, cutter): epson-80mm-cp866, epson-80mm-wpc1251, epson-80mm-42-wpc1251, generic-58mm-cp866. Default "epson-80mm-42-wpc1251".</summary>
+    public string PrinterProfile { get; set; } = AgentDefaults.PrinterProfile;
+
+    /// <summary>Characters per receipt line (32, 42 or 48) of receipts written to files; a printer uses its profile's width. Default 42.</summary>
     public int ReceiptWidth { get; set; } = AgentDefaults.ReceiptWidth;
 
     /// <summary>Header line printed at the top of every receipt. Default "PosAgent".</summary>
@@ -258,6 +261,11 @@ public sealed class DeviceOptions
         if (PrinterBaud is < 1200 or > 115200)
         {
             problems.Add($"devices.printerBaud: {PrinterBaud} must be 1200..115200");
+        }
+
+        if (!PosAgent.Devices.Printing.PrinterProfile.Known.ContainsKey(PrinterProfile))
+        {
+            problems.Add($"devices.printerProfile: '{PrinterProfile}' is not one of {string.Join(", ", PosAgent.Devices.Printing.PrinterProfile.Known.Keys)}");
         }
 
         if (ReceiptWidth is not (32 or 42 or 48))
@@ -283,6 +291,7 @@ public static class AgentDefaults
     public const int PrinterBaud = 115200;
     public const int ReceiptWidth = 42;
     public const string ReceiptHeader = "PosAgent";
+    public const string PrinterProfile = "epson-80mm-42-wpc1251";
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
     public static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);

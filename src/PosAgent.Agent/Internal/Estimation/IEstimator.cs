@@ -47,6 +47,9 @@ internal interface IEstimator
     /// <summary>Estimates a sale; throws <see cref="ApiError"/> when the program refuses the input.</summary>
     SaleEstimate EstimateSale(EstimateInput input);
 
+    /// <summary>The card number formats of the loaded programs, for the scanner driver.</summary>
+    IReadOnlyList<PosAgent.Devices.Scanning.LoyaltyCardFormat> CardFormats();
+
     /// <summary>Replaces the loaded program (from the central service or a program file); throws when the definition is invalid.</summary>
     ProgramInfo Load(string definitionJson, string sourceName, DateTimeOffset fetchedAt);
 }

@@ -36,6 +36,28 @@ internal sealed class RulesEstimator : IEstimator
         return null;
     }
 
+    public IReadOnlyList<PosAgent.Devices.Scanning.LoyaltyCardFormat> CardFormats() =>
+        [.. _programs.Values.Select(p =>
+        {
+            var format = new PosAgent.Devices.Scanning.LoyaltyCardFormat
+            {
+                Name = p.Info.ProgramId,
+                Length = p.Engine.Program.Card.Length,
+                CheckDigit = p.Engine.Program.Card.CheckDigit switch
+                {
+                    CheckDigitAlgorithm.Luhn => PosAgent.Devices.Scanning.CardCheckDigit.Luhn,
+                    CheckDigitAlgorithm.Ean13 => PosAgent.Devices.Scanning.CardCheckDigit.Ean13,
+                    _ => PosAgent.Devices.Scanning.CardCheckDigit.None,
+                },
+            };
+            foreach (var prefix in p.Engine.Program.Card.Prefixes)
+            {
+                format.Prefixes.Add(prefix);
+            }
+
+            return format;
+        })];
+
     public string? ValidateCategory(string category)
     {
         if (_programs.IsEmpty)

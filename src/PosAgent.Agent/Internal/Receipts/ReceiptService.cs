@@ -11,8 +11,14 @@ internal interface IReceiptPrinter
 {
     string Name { get; }
 
-    /// <summary>Prints (or queues durably) and returns when the job is done.</summary>
-    Task PrintAsync(string jobId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken);
+    /// <summary>Characters per line.</summary>
+    int Width { get; }
+
+    /// <summary>
+    /// Prints, or queues durably. True when the job is already complete; false when the printer
+    /// will report completion later (the device wiring then publishes the event).
+    /// </summary>
+    Task<bool> PrintAsync(string jobId, string operationId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken);
 }
 
 /// <summary>Receipts as text files, one per job (no printer configured; also what the demo shows).</summary>
@@ -20,16 +26,22 @@ internal sealed class FileReceiptPrinter : IReceiptPrinter
 {
     private readonly string _folder;
 
-    public FileReceiptPrinter(string folder)
+    public FileReceiptPrinter(string folder, int width)
     {
         _folder = folder;
+        Width = width;
         Directory.CreateDirectory(folder);
     }
 
     public string Name => "file:" + _folder;
 
-    public async Task PrintAsync(string jobId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken) =>
+    public int Width { get; }
+
+    public async Task<bool> PrintAsync(string jobId, string operationId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken)
+    {
         await File.WriteAllTextAsync(Path.Combine(_folder, jobId + ".txt"), ReceiptComposer.ToText(lines), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 }
 
 /// <summary>Prints and reprints receipts of committed sales and refunds.</summary>
@@ -80,9 +92,12 @@ internal sealed class ReceiptService
 
         var lines = Compose(operation, transaction, copy);
         var jobId = Guid.CreateVersion7().ToString();
-        await _printer.PrintAsync(jobId, lines, copy, cancellationToken).ConfigureAwait(false);
+        var done = await _printer.PrintAsync(jobId, operationId, lines, copy, cancellationToken).ConfigureAwait(false);
         _store.SetMeta(printedKey, jobId);
-        _events.Publish(new AgentEvent { PrintJobCompleted = new PrintJobCompletedEvent { JobId = jobId, OperationId = operationId, Copy = copy, Printer = _printer.Name } });
+        if (done)
+        {
+            _events.Publish(new AgentEvent { PrintJobCompleted = new PrintJobCompletedEvent { JobId = jobId, OperationId = operationId, Copy = copy, Printer = _printer.Name } });
+        }
         return new PrintReceiptResponse { JobId = jobId, Text = ReceiptComposer.ToText(lines) };
     }
 
@@ -113,7 +128,7 @@ internal sealed class ReceiptService
             var refunded = transaction.Refund.Lines.Count == 0
                 ? check.TotalMinor
                 : transaction.Refund.Lines.Sum(l => check.Lines.FirstOrDefault(c => c.LineId == l.LineId) is { } line ? line.TotalMinor * l.Quantity / line.Quantity : 0);
-            return ReceiptComposer.Refund(_options.ReceiptHeader, _options.ReceiptWidth, check, refunded, loyalty, copy, now);
+            return ReceiptComposer.Refund(_options.ReceiptHeader, _printer.Width, check, refunded, loyalty, copy, now);
         }
 
         var sale = _store.FindSale(null, operation.OperationId)?.Check ?? new Check { CheckId = operation.OperationId };
@@ -131,6 +146,6 @@ internal sealed class ReceiptService
             }
         }
 
-        return ReceiptComposer.Sale(_options.ReceiptHeader, _options.ReceiptWidth, sale, payment, loyalty, copy, now);
+        return ReceiptComposer.Sale(_options.ReceiptHeader, _printer.Width, sale, payment, loyalty, copy, now);
     }
 }
