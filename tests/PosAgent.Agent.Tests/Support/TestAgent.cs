@@ -67,6 +67,19 @@ internal static class TestCards
     /// <summary>A CSM card: 16 digits, prefix 7800, Luhn check digit.</summary>
     public static string Csm(int n) => WithLuhn("7800" + n.ToString("D11", System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>An INV-KZ card: 13 digits, prefix 2601, EAN-13 check digit.</summary>
+    public static string InvKz(int n)
+    {
+        var body = "2601" + n.ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+        var sum = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            sum += (body[i] - '0') * (i % 2 == 0 ? 1 : 3);
+        }
+
+        return body + (char)('0' + ((10 - (sum % 10)) % 10));
+    }
+
     public static string WithLuhn(string body)
     {
         var sum = 0;

@@ -118,6 +118,19 @@ internal sealed class RulesEstimator : IEstimator
         SaleQuote quote;
         try
         {
+            // The engine spends at most what the program allows and then checks the payments
+            // against the rest: ask for the limit first, so more points than allowed is a clear
+            // refusal by the caller rather than a payment mismatch.
+            if (request.PointsToSpend > 0)
+            {
+                var limit = engine.Quote(state, request with { PointsToSpend = 0, Payments = [] });
+                if (limit.MaxPointsToSpend < request.PointsToSpend)
+                {
+                    var (limitBinding, limitDescription) = Describe(limit, entry.Engine.Program);
+                    return new SaleEstimate(limit.PointsToEarn, Explain(limit), limit.MaxPointsToSpend, limitBinding, limitDescription, limit.ProgramVersion, limit.TierId, limit.UsableBefore);
+                }
+            }
+
             quote = engine.Quote(state, request);
         }
         catch (LoyaltyRuleException ex)
@@ -132,10 +145,12 @@ internal sealed class RulesEstimator : IEstimator
             };
         }
 
-        var explanation = quote.Earn.Select(e => new EarnExplanation { RuleId = e.RuleId, Description = e.Description, Points = e.Points }).ToList();
         var (binding, description) = Describe(quote, entry.Engine.Program);
-        return new SaleEstimate(quote.PointsToEarn, explanation, quote.MaxPointsToSpend, binding, description, quote.ProgramVersion, quote.TierId, quote.UsableBefore);
+        return new SaleEstimate(quote.PointsToEarn, Explain(quote), quote.MaxPointsToSpend, binding, description, quote.ProgramVersion, quote.TierId, quote.UsableBefore);
     }
+
+    private static List<EarnExplanation> Explain(SaleQuote quote) =>
+        [.. quote.Earn.Select(e => new EarnExplanation { RuleId = e.RuleId, Description = e.Description, Points = e.Points })];
 
     private AccountState StateFor(LoyaltyEngine engine, Loyalty.CardSnapshot card, DateTimeOffset at)
     {

@@ -226,7 +226,9 @@ internal sealed class SyncWorker
             if (rejected)
             {
                 var error = $"{result.Rejection?.Code}: {result.Rejection?.Message}";
-                var overspent = operation.EstimatedSpent > 0 && result.Rejection?.Code == "insufficient_points" ? operation.EstimatedSpent : 0;
+                // Points spent offline on a sale the central service refused are points given away:
+                // the overspend the offline allowance bounds.
+                var overspent = operation.Offline && operation.EstimatedSpent > 0 ? operation.EstimatedSpent : 0;
                 outcomes.Add(new SyncOutcome(operation.OperationId, OutboxState.Parked, result.ToByteArray(), error, overspent));
                 parkedOps.Add((operation, error));
             }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PosAgent.TestSupport;
+
+namespace PosAgent.Agent.Tests.Support;
+
+/// <summary>posagent-agent run as a separate process (so it can be SIGKILLed), with a client on its socket.</summary>
+internal sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private AgentProcess(Process process, string socket)
+    {
+        _process = process;
+        Client = LocalApiClient.ForUnixSocket(socket);
+    }
+
+    public LocalApiClient Client { get; }
+
+    public int Id => _process.Id;
+
+    /// <summary>Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.</summary>
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var config = Path.Combine(dataDirectory, "agent.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            terminalId,
+            dataDirectory,
+            programsDirectory = Repo.ProgramsDirectory,
+            centralAddress = central,
+            centralToken = token,
+            sync = new { breakDuration = "00:00:01", pollInterval = "00:00:00.200", attemptTimeout = "00:00:02", retryBaseDelay = "00:00:00.050", retryMaxDelay = "00:00:00.500", cacheRefreshInterval = "00:00:05" },
+        }));
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "posagent-agent"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "run", "--config", config, "--log-level", "Warning" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("posagent-agent did not start");
+        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("posagent-agent ready", StringComparison.Ordinal) == true)
+            {
+                ready.TrySetResult(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"posagent-agent exited with {process.ExitCode}: {errors}"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WithTimeout(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            process.Kill();
+            process.Dispose();
+            throw;
+        }
+
+        return new AgentProcess(process, Path.Combine(dataDirectory, "agent.sock"));
+    }
+
+    /// <summary>SIGKILL: no chance to flush or clean up.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+        }
+
+        _process.WaitForExit(10_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            // SIGTERM for a clean stop.
+            _ = NativeMethods.kill(_process.Id, 15);
+            if (!_process.WaitForExit(15_000))
+            {
+                _process.Kill();
+            }
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private static class NativeMethods
+    {
+#pragma warning disable SYSLIB1054, CA1401, IDE1006 // A test helper: one plain libc call.
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        public static extern int kill(int pid, int signal);
+#pragma warning restore SYSLIB1054, CA1401, IDE1006
+    }
+}
