@@ -72,6 +72,7 @@ public sealed class BarcodeScannerTests : IDisposable
         using var __ = scanner;
 
         device.Write("]E04006381333931\r]E04006381333931\r]E496385074\r");
+        await _events.Next<ScanEvent>(s => s.Symbology == Symbology.Ean13);
         await _events.Next<ScanEvent>(s => s.Symbology == Symbology.Ean8);
         time.Advance(TimeSpan.FromSeconds(1));
         device.Write("]E04006381333931\r");
