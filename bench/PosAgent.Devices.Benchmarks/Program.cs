@@ -4,5 +4,23 @@ namespace PosAgent.Devices.Benchmarks;
 
 internal static class BenchmarkProgram
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    /// <summary>
+    /// "latency" and "throughput" run the device measurements against firmware-sim (real ptys, wall
+    /// clock, many samples); anything else goes to BenchmarkDotNet (the parser micro-benchmarks).
+    /// </summary>
+    public static async Task<int> Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "latency":
+                await ScanLatency.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
+                return 0;
+            case "throughput":
+                await PrinterThroughput.RunAsync();
+                return 0;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+                return 0;
+        }
+    }
 }

@@ -50,7 +50,7 @@ internal sealed class StatusStream
 
     public byte TakeAnswer() => _answers.Dequeue();
 
-    /// <summary>Forgets stale answers and counts before a new request.</summary>
+    /// <summary>Forgets answers nobody asked for and the garbage count, before a new request.</summary>
     public void ClearAnswers()
     {
         _answers.Clear();

@@ -29,7 +29,10 @@ public sealed class ReceiptPrinter : IDisposable
     private readonly byte[] _copyMark;
     private readonly byte[] _readBuffer = new byte[256];
     private readonly TimeSpan _byteTime;
+    private readonly byte[] _answers = new byte[3];
     private volatile bool _wake;
+    private int _outstanding;
+    private long _requestedAt;
     private PrinterStatus? _reported;
     private string? _lastHeldJob;
 
@@ -94,6 +97,7 @@ public sealed class ReceiptPrinter : IDisposable
     private void Run(IDeviceTransport link, CancellationToken ct)
     {
         _incoming.Reset();
+        _outstanding = 0;
         if (_options.Profile.AutomaticStatusBack)
         {
             // GS a: report online/offline, error and paper sensor changes without being asked.
@@ -154,7 +158,7 @@ public sealed class ReceiptPrinter : IDisposable
                 }
             }
 
-            var status = QueryStatus(link, payload.Length, ct);
+            var status = ConfirmJob(link, payload.Length, ct);
             if (!status.IsReady)
             {
                 Interrupt(link, job, status, ct);
@@ -182,33 +186,92 @@ public sealed class ReceiptPrinter : IDisposable
         Hold(job, $"interrupted: printer {status}", mayHavePrinted: true);
     }
 
-    /// <summary>Asks DLE EOT 1, 2 and 4 at once; the answers come after the bytes still on the line.</summary>
+    /// <summary>Asks DLE EOT 1, 2 and 4 (unless an earlier request is still unanswered) and waits for the answers.</summary>
     private PrinterStatus QueryStatus(IDeviceTransport link, int bytesAhead, CancellationToken ct)
     {
+        RequestStatus(link, ct);
+        if (AwaitStatus(link, bytesAhead, ct) is { } status)
+        {
+            return status;
+        }
+
+        // The link is up but the printer is silent or garbled: a status, not a disconnect, so the
+        // driver keeps polling instead of reopening the device in a loop.
+        DeviceLog.StatusUnanswered(_logger, _options.Name, StatusWait(bytesAhead).TotalMilliseconds, _incoming.Garbage);
+        Report(PrinterStatus.Silent);
+        return PrinterStatus.Silent;
+    }
+
+    /// <summary>
+    /// After a job: the answers come once the printer has taken every byte before them, however slow
+    /// the line really is; keep waiting (reporting "not answering") rather than guess the job failed.
+    /// </summary>
+    private PrinterStatus ConfirmJob(IDeviceTransport link, int bytesAhead, CancellationToken ct)
+    {
+        RequestStatus(link, ct);
+        while (true)
+        {
+            if (AwaitStatus(link, bytesAhead, ct) is { } status)
+            {
+                return status;
+            }
+
+            Report(PrinterStatus.Silent);
+            RequestStatus(link, ct);
+        }
+    }
+
+    /// <summary>
+    /// Sends DLE EOT 1, 2, 4 unless answers to an earlier request are still due: answers carry no
+    /// request id, so a late answer must not be taken for a newer request's. A request unanswered
+    /// for <see cref="LostAfter"/> is taken as lost (garbled on the line) and sent again.
+    /// </summary>
+    private void RequestStatus(IDeviceTransport link, CancellationToken ct)
+    {
+        if (_outstanding > 0 && Stopwatch.GetElapsedTime(_requestedAt) < LostAfter)
+        {
+            return;
+        }
+
         _incoming.ClearAnswers();
         link.Write(StatusRequest, WriteTimeout(StatusRequest.Length), ct);
-        var timeout = (_byteTime * ((bytesAhead + StatusRequest.Length) * 3 / 2)) + _options.StatusTimeout;
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (_incoming.AnswerCount < 3)
+        _outstanding = 3;
+        _requestedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Reads until the outstanding answers are in; null when they are not within the wait.</summary>
+    private PrinterStatus? AwaitStatus(IDeviceTransport link, int bytesAhead, CancellationToken ct)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(StatusWait(bytesAhead).TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
+            while (_outstanding > 0 && _incoming.AnswerCount > 0)
+            {
+                _answers[3 - _outstanding] = _incoming.TakeAnswer();
+                _outstanding--;
+            }
+
+            if (_outstanding == 0)
+            {
+                var status = PrinterStatus.FromRealTime(_answers[0], _answers[1], _answers[2]);
+                Report(status);
+                return status;
+            }
+
             var left = TimeSpan.FromSeconds((deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
             var n = left > TimeSpan.Zero ? link.Read(_readBuffer, left, ct) : 0;
             if (n == 0)
             {
-                // The link is up but the printer is silent or garbled: a status, not a disconnect, so the
-                // driver keeps polling instead of reopening the device in a loop.
-                DeviceLog.StatusUnanswered(_logger, _options.Name, timeout.TotalMilliseconds, _incoming.Garbage);
-                Report(PrinterStatus.Silent);
-                return PrinterStatus.Silent;
+                return null;
             }
 
             _incoming.Feed(_readBuffer.AsSpan(0, n));
         }
-
-        var status = PrinterStatus.FromRealTime(_incoming.TakeAnswer(), _incoming.TakeAnswer(), _incoming.TakeAnswer());
-        Report(status);
-        return status;
     }
+
+    private TimeSpan StatusWait(int bytesAhead) => (_byteTime * ((bytesAhead + StatusRequest.Length) * 3 / 2)) + _options.StatusTimeout;
+
+    private TimeSpan LostAfter => (_options.StatusTimeout * 5) + (_byteTime * 4096);
 
     /// <summary>Reads what is already there (automatic status back) without waiting; returns a pushed status.</summary>
     private PrinterStatus? Drain(IDeviceTransport link, CancellationToken ct)
