@@ -131,13 +131,20 @@ public sealed class ScanFrameParser
         var text = Encoding.ASCII.GetString([.. frame]);
         if (_prefix.Length > 0)
         {
-            if (!text.StartsWith(_prefix, StringComparison.Ordinal))
+            // Scanners differ on whether the user prefix goes before or after the AIM id; take either.
+            if (text.StartsWith(_prefix, StringComparison.Ordinal))
+            {
+                text = text[_prefix.Length..];
+            }
+            else if (text.Length >= 3 && text[0] == ']' && text.AsSpan(3).StartsWith(_prefix, StringComparison.Ordinal))
+            {
+                text = string.Concat(text.AsSpan(0, 3), text.AsSpan(3 + _prefix.Length));
+            }
+            else
             {
                 frames.Add(Error(ScanErrorReason.MissingPrefix, $"frame of {text.Length} characters does not start with the configured prefix"));
                 return;
             }
-
-            text = text[_prefix.Length..];
         }
 
         frames.Add(new ScanFrame(text, default, null));

@@ -30,7 +30,7 @@ public sealed class ScannerOptions
     /// <summary>Frame suffix. Default CR.</summary>
     public ScannerSuffix Suffix { get; set; } = ScannerSuffix.Cr;
 
-    /// <summary>Printable ASCII prefix the scanner puts before every frame (before any AIM id). Default none.</summary>
+    /// <summary>Printable ASCII prefix the scanner puts before every frame (before or just after the AIM id). Default none.</summary>
     public string Prefix { get; set; } = string.Empty;
 
     /// <summary>Longest frame in bytes (prefix and AIM id included, suffix not). Default 512.</summary>
