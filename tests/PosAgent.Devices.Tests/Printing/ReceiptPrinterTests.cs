@@ -91,6 +91,17 @@ public sealed class ReceiptPrinterTests : IAsyncLifetime
     private Task<PrintJobEvent> Held(string id) =>
         _events.Next<PrintJobEvent>(e => e.JobId == id && e.State == PrintJobState.Held);
 
+    /// <summary>The simulator raises no event per byte, so its counter is checked every few ms, bounded.</summary>
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Delay(5);
+        }
+    }
+
     [Fact]
     public async Task Print_CyrillicReceiptWithCodes_SimulatorPrintsItAndJobCompletes()
     {
@@ -193,6 +204,7 @@ public sealed class ReceiptPrinterTests : IAsyncLifetime
         // About 1.4 KB at 9600 baud is 1.5 s on the wire: unplugging as sending starts cuts it short.
         var id = printer.Print(SampleReceipt());
         await _events.Next<PrintJobEvent>(e => e.JobId == id && e.State == PrintJobState.Printing);
+        await Until(() => sim.BytesReceived > 200);
         sim.Unplug();
         var held = await Held(id);
         await _events.Next<DeviceConnectionEvent>(e => e.State == DeviceConnectionState.Disconnected);

@@ -20,7 +20,7 @@ public sealed class BarcodeScannerTests : IDisposable
             Name = "lane1-scanner",
             Transport = new TransportOptions { Path = path, Baud = 9600 },
             CardFormats = { new LoyaltyCardFormat { Name = "CSM", Length = 16, Prefixes = ["7789"], CheckDigit = CardCheckDigit.Luhn } },
-            PartialFrameTimeout = TimeSpan.FromMilliseconds(100),
+            PartialFrameTimeout = TimeSpan.FromMilliseconds(400),
         };
         configure?.Invoke(options);
         var scanner = new BarcodeScanner(options, time);
@@ -84,6 +84,7 @@ public sealed class BarcodeScannerTests : IDisposable
     [Theory]
     [InlineData(new byte[] { 0x31, 0xFF, 0xFE, 0x0D }, ScanErrorReason.NonAscii)]
     [InlineData(new byte[] { 0x31, 0x07, 0x1B, 0x0D }, ScanErrorReason.Garbage)]
+    [InlineData(new byte[] { 0x00, 0xFF, 0x13, 0x80, 0x0D }, ScanErrorReason.Garbage)]
     [InlineData(new byte[] { 0x5D, 0x45, 0x30, 0x34, 0x30, 0x30, 0x36, 0x33, 0x38, 0x31, 0x33, 0x33, 0x33, 0x39, 0x33, 0x32, 0x0D }, ScanErrorReason.BadCheckDigit)]
     public async Task Scan_BadFrame_ReportsReasonAndNextScanWorks(byte[] bad, ScanErrorReason reason)
     {

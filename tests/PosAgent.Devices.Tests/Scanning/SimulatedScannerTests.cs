@@ -48,7 +48,7 @@ public sealed class SimulatedScannerTests : IAsyncLifetime
             Transport = new TransportOptions { Path = _sim.LinkPath, Baud = driverBaud },
             Suffix = suffix,
             Prefix = prefix,
-            PartialFrameTimeout = TimeSpan.FromMilliseconds(100),
+            PartialFrameTimeout = TimeSpan.FromMilliseconds(400),
             CardFormats = { new LoyaltyCardFormat { Name = "INV-KZ", Length = 13, Prefixes = ["29"], CheckDigit = CardCheckDigit.Ean13 } },
         });
         _driver.EventRaised += _events.Add;
@@ -103,11 +103,12 @@ public sealed class SimulatedScannerTests : IAsyncLifetime
     {
         var sim = await Start();
 
-        await sim.SendRawAsync(new byte[] { 0x00, 0xFF, 0x13, 0x80, 0x0D }).WithTimeout();
+        await sim.SendRawAsync(new byte[] { 0x00, 0xFF, 0x80, 0x0D }).WithTimeout();
         var error = await _events.Next<ScanErrorEvent>();
         await sim.ScanAsync("4006381333931", Sim.Symbology.Ean13).WithTimeout();
 
-        Assert.Equal(ScanErrorReason.NonAscii, error.Reason);
+        Assert.Equal(ScanErrorReason.Garbage, error.Reason);
+        Assert.Contains("0x00 at offset 0", error.Detail, StringComparison.Ordinal);
         Assert.Equal("4006381333931", (await _events.Next<ScanEvent>()).Data);
     }
 
