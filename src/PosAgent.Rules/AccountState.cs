@@ -127,6 +127,9 @@ public sealed record PointLot
 
     /// <summary>Set once the expiry job has written off what was left.</summary>
     public bool Expired { get; init; }
+
+    /// <summary>Points of this lot taken back by refunds of the sale that earned them (they no longer count as status points).</summary>
+    public long TakenBack { get; init; }
 }
 
 /// <summary>A sale as the ledger remembers it, enough to refund it line by line.</summary>

@@ -91,6 +91,7 @@ public sealed class LoyaltyEngine
             Balance = balance,
             Usable = Math.Max(usable, 0),
             Pending = balance - usable,
+            AwaitingBatch = AwaitingBatch(state),
             TierId = state.PendingTierId is not null && state.PendingTierFrom <= at ? state.PendingTierId : state.TierId,
             Status = state.Status,
             Mode = state.Mode,
@@ -800,7 +801,9 @@ public sealed class LoyaltyEngine
             var i = ledger.FindLot(earned.LotId);
             if (i >= 0 && left > 0 && LotMath.Alive(ledger.Lots[i], refund.At))
             {
-                left -= ledger.TakeFrom(i, left, LotChangeKind.TakenBack, null, _p.RefundRule);
+                var taken = ledger.TakeFrom(i, left, LotChangeKind.TakenBack, null, _p.RefundRule);
+                ledger.Lots[i] = ledger.Lots[i] with { TakenBack = ledger.Lots[i].TakenBack + taken };
+                left -= taken;
             }
         }
 
@@ -1030,40 +1033,13 @@ public sealed class LoyaltyEngine
                 continue;
             }
 
-            var orderIdx = new List<int>();
-            for (var i = 0; i < ledger.Orders.Count; i++)
-            {
-                if (ledger.Orders[i].PendingAccruals.Count > 0 && SaleEvaluator.MonthKey(ledger.Orders[i].At, _p.Offset) == month)
-                {
-                    orderIdx.Add(i);
-                }
-            }
-
+            var orderIdx = OrdersOfMonth(ledger.Orders, month);
             var batchDate = _evaluator.BatchDate(ledger.Orders[orderIdx[0]].At);
             var lotIndex = 0;
             for (var r = 0; r < _p.EarnRules.Length; r++)
             {
                 var rule = _p.EarnRules[r];
-                long baseSum = 0, bp = 0;
-                var weights = new long[orderIdx.Count];
-                for (var k = 0; k < orderIdx.Count; k++)
-                {
-                    var o = ledger.Orders[orderIdx[k]];
-                    foreach (var a in o.PendingAccruals)
-                    {
-                        if (a.RuleId == rule.Id)
-                        {
-                            // Refunds before the batch shrink the base in proportion.
-                            weights[k] = o.TotalMinor == 0 ? 0 : (long)((Int128)a.BaseMinor * (o.TotalMinor - o.RefundedMinor) / o.TotalMinor);
-                            baseSum += weights[k];
-                            bp = a.RateBasisPoints;
-                        }
-                    }
-                }
-
-                var points = rule.Kind == EarnRuleKind.PerUnits
-                    ? Rounding.Divide(baseSum, rule.UnitMinor, _p.EarnRounding) * rule.PointsPerUnit
-                    : Rounding.Divide((Int128)baseSum * bp, (Int128)10_000 * _p.PointValueMinor, _p.EarnRounding);
+                var (points, weights) = MonthRulePoints(ledger.Orders, orderIdx, rule);
                 if (points <= 0)
                 {
                     continue;
@@ -1114,6 +1090,76 @@ public sealed class LoyaltyEngine
             ledger.AddTransaction(tx);
             ledger.Cite(_p.Definition.Earn.AccrualRule);
         }
+    }
+
+    private List<int> OrdersOfMonth(IReadOnlyList<OrderRecord> orders, string month)
+    {
+        var result = new List<int>();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            if (orders[i].PendingAccruals.Count > 0 && SaleEvaluator.MonthKey(orders[i].At, _p.Offset) == month)
+            {
+                result.Add(i);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A month's points for one rule, rounded once over the month, and each order's weight in them.</summary>
+    private (long Points, long[] Weights) MonthRulePoints(IReadOnlyList<OrderRecord> orders, List<int> orderIdx, CompiledEarnRule rule)
+    {
+        long baseSum = 0, bp = 0;
+        var weights = new long[orderIdx.Count];
+        for (var k = 0; k < orderIdx.Count; k++)
+        {
+            var o = orders[orderIdx[k]];
+            foreach (var a in o.PendingAccruals)
+            {
+                if (a.RuleId == rule.Id)
+                {
+                    // Refunds before the batch shrink the base in proportion.
+                    weights[k] = o.TotalMinor == 0 ? 0 : (long)((Int128)a.BaseMinor * (o.TotalMinor - o.RefundedMinor) / o.TotalMinor);
+                    baseSum += weights[k];
+                    bp = a.RateBasisPoints;
+                }
+            }
+        }
+
+        var points = rule.Kind == EarnRuleKind.PerUnits
+            ? Rounding.Divide(baseSum, rule.UnitMinor, _p.EarnRounding) * rule.PointsPerUnit
+            : Rounding.Divide((Int128)baseSum * bp, (Int128)10_000 * _p.PointValueMinor, _p.EarnRounding);
+        return (points, weights);
+    }
+
+    /// <summary>Points the monthly batches not yet credited would credit, as things stand.</summary>
+    private long AwaitingBatch(AccountState state)
+    {
+        if (!_p.MonthlyBatch)
+        {
+            return 0;
+        }
+
+        var months = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var o in state.Orders)
+        {
+            if (o.PendingAccruals.Count > 0)
+            {
+                months.Add(SaleEvaluator.MonthKey(o.At, _p.Offset));
+            }
+        }
+
+        long total = 0;
+        foreach (var month in months)
+        {
+            var idx = OrdersOfMonth(state.Orders, month);
+            foreach (var rule in _p.EarnRules)
+            {
+                total += MonthRulePoints(state.Orders, idx, rule).Points;
+            }
+        }
+
+        return total;
     }
 
     private void PromoteDueTier(Ledger ledger, DateTimeOffset at)
@@ -1207,7 +1253,7 @@ public sealed class LoyaltyEngine
             {
                 if (l.Amount > 0 && _p.StatusPointKinds[(int)l.Kind] && l.CreditedAt <= now && l.CreditedAt > windowStart)
                 {
-                    statusPoints += l.Amount;
+                    statusPoints += l.Amount - l.TakenBack;
                 }
             }
         }

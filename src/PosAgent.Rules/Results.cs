@@ -81,6 +81,9 @@ public sealed record AccountSummary
     /// </summary>
     public required long Pending { get; init; }
 
+    /// <summary>Points of payments waiting for a monthly batch (RT-R3), as they would be credited now; not in Balance yet.</summary>
+    public long AwaitingBatch { get; init; }
+
     public required string TierId { get; init; }
 
     public required AccountStatus Status { get; init; }

@@ -93,6 +93,11 @@ internal sealed class ProgramCompiler
         var lotKinds = BuildLotKinds(d.LotKinds);
         var earn = d.Earn;
         var earnRules = earn is null ? [] : BuildEarnRules(earn.Rules);
+        if (earn?.Accrual == "monthlyBatch" && earnRules.Select(r => r.Id).Distinct(StringComparer.Ordinal).Count() != earnRules.Length)
+        {
+            Error("$.earn.rules", "with monthly batch accrual each earn rule needs its own id (the batch sums per rule)");
+        }
+
         if (earn is null)
         {
             Error("$.earn", "is required");

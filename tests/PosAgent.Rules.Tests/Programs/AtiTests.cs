@@ -88,4 +88,17 @@ public sealed class AtiTests
         Assert.Equal(0, afterVisit.PointsRemoved);
         Assert.Equal(950, afterVisit.Summary.Balance);
     }
+
+    [Fact]
+    public void Ati_R2_Refund_PointsTakenBack_NoLongerCountForTheTier()
+    {
+        var state = _engine.ApplySale(Member(), Sale("t1", Tuesday, 0, Line("dental", 300_000_000), Line("dental", 300_000_000))).State;
+        Assert.Equal("Silver", state.TierId); // 600 points
+
+        var refunded = _engine.Refund(state, new RefundRequest { TransactionId = "r1", OriginalTransactionId = "t1", At = Tuesday.AddDays(1), Lines = [new RefundLine(1, 300_000_000)] });
+        var next = _engine.ApplySale(refunded.State, Sale("t2", Tuesday.AddDays(2), 0, Line("dental", 1_000_000_000)));
+
+        Assert.Equal(300, refunded.State.Lots.Single(l => l.SourceTransactionId == "t1").TakenBack);
+        Assert.Equal("Silver", next.TierAfter); // 300 + 1,000 status points: below Gold's 1,500
+    }
 }

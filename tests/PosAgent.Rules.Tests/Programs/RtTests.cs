@@ -60,6 +60,8 @@ public sealed class RtTests
         var again = _engine.RunMonthlyAccrual(batch.State, batchDay.AddDays(1));
 
         Assert.Empty(early.LotChanges);
+        Assert.Equal((203L, 0L), (_engine.Summarize(state, Tuesday.AddDays(3)).AwaitingBatch, _engine.Summarize(state, Tuesday.AddDays(3)).Pending));
+        Assert.Equal((0L, 500L + 203L), (_engine.Summarize(batch.State, batchDay).AwaitingBatch, _engine.Summarize(batch.State, batchDay).Balance)); // welcome + batch
         var lot = Assert.Single(batch.LotChanges);
         Assert.Equal(("batch:2026-03#0", 203L), (lot.LotId, lot.Amount)); // 1,000 RUB -> 200; 7 + 8 RUB -> 3 (not 1 + 1)
         Assert.Empty(again.LotChanges);
