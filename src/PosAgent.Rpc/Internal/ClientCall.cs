@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Google.Protobuf;
@@ -32,6 +34,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
     private StreamingRequestContent? _streamingContent;
     private Status? _status;
     private Metadata? _trailers;
+    private HttpHeaders? _trailerHeaders;
     private bool _disposed;
 
     public ClientCall(GrpcChannel channel, GrpcMethod<TRequest, TResponse> method, in CallOptions options, bool needsOwnCancellation)
@@ -113,8 +116,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
             TResponse? message = null;
             if (_status is null)
             {
-                message = await MessageFraming.ReadMessageAsync(_reader!, _method.ResponseParser, _channel.Options.MaxReceiveMessageSize, ResponseEncoding, null, Token).ConfigureAwait(false);
-                await ReadToEndAsync(message is not null).ConfigureAwait(false);
+                message = await ReadUnaryBodyAsync().ConfigureAwait(false);
+                ReadStatusFromTrailers();
             }
 
             ThrowIfFailed();
@@ -149,7 +152,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
             }
 
             var token = cancellationToken.CanBeCanceled ? cancellationToken : Token;
-            var message = await MessageFraming.ReadMessageAsync(_reader!, _method.ResponseParser, _channel.Options.MaxReceiveMessageSize, ResponseEncoding, null, token).ConfigureAwait(false);
+            var reader = await GetReaderAsync().ConfigureAwait(false);
+            var message = await MessageFraming.ReadMessageAsync(reader, _method.ResponseParser, _channel.Options.MaxReceiveMessageSize, ResponseEncoding, null, token).ConfigureAwait(false);
             if (message is not null)
             {
                 return message;
@@ -199,7 +203,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
                     await EnsureResponseAsync().ConfigureAwait(false);
                     if (_status is { StatusCode: not StatusCode.OK } status)
                     {
-                        throw new RpcException(status, _trailers, ex);
+                        throw new RpcException(status, Trailers, ex);
                     }
                 }
                 catch (RpcException)
@@ -251,7 +255,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
 
     public Status GetStatus() => _status ?? throw new InvalidOperationException("The call has not finished: its status is not known yet.");
 
-    public Metadata GetTrailers() => _trailers ?? throw new InvalidOperationException("The call has not finished: its trailers are not known yet.");
+    public Metadata GetTrailers() => Trailers ?? throw new InvalidOperationException("The call has not finished: its trailers are not known yet.");
+
+    // Converted only when asked for: a successful call never needs its trailers as metadata.
+    private Metadata? Trailers => _trailers ??= _trailerHeaders is null ? null : ToMetadata(_trailerHeaders.NonValidated);
 
     public void Dispose()
     {
@@ -349,7 +356,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
         {
             // Trailers-only: the status and trailers came in the headers.
             _status = ParseStatus(statusValues, headers);
-            _trailers = ToMetadata(headers);
+            _trailerHeaders = response.Headers;
             return;
         }
 
@@ -363,30 +370,79 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
 
             ResponseEncoding = GrpcProtocol.IsIdentity(value) ? null : value;
         }
-
-        var stream = await response.Content.ReadAsStreamAsync(Token).ConfigureAwait(false);
-        _reader = PipeReader.Create(stream, ReaderOptions);
     }
 
-    private async Task ReadToEndAsync(bool hadMessage)
+    private async ValueTask<PipeReader> GetReaderAsync()
     {
-        while (true)
+        if (_reader is null)
         {
-            var result = await _reader!.ReadAsync(Token).ConfigureAwait(false);
-            var length = result.Buffer.Length;
-            _reader.AdvanceTo(result.Buffer.End);
-            if (length > 0)
+            var stream = await _response!.Content.ReadAsStreamAsync(Token).ConfigureAwait(false);
+            _reader = PipeReader.Create(stream, ReaderOptions);
+        }
+
+        return _reader;
+    }
+
+    /// <summary>
+    /// Reads a unary response body to its end into one pooled buffer (no pipe per call), sized by the
+    /// frame's prefix, and parses the single message in it.
+    /// </summary>
+    private async Task<TResponse?> ReadUnaryBodyAsync()
+    {
+        var stream = await _response!.Content.ReadAsStreamAsync(Token).ConfigureAwait(false);
+        var max = _channel.Options.MaxReceiveMessageSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        var length = 0;
+        var expected = -1;
+        try
+        {
+            while (true)
             {
-                throw Fail(new Status(StatusCode.Internal, hadMessage
-                    ? "The server sent more than one response message on a unary call."
-                    : "The server sent data that is not a message frame."));
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(expected > length ? expected : buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(length), Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (expected < 0 && length >= GrpcProtocol.HeaderSize)
+                {
+                    var prefix = new ReadOnlySequence<byte>(buffer, 0, GrpcProtocol.HeaderSize);
+                    // Throws RESOURCE_EXHAUSTED for a prefix above the limit, before reading the message.
+                    MessageFraming.TryReadFrame(ref prefix, max, out _, out _);
+                    expected = GrpcProtocol.HeaderSize + (int)BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(1, 4));
+                }
+
+                if (expected >= 0 && length > expected)
+                {
+                    throw Fail(new Status(StatusCode.Internal, "The server sent more than one response message on a unary call."));
+                }
             }
 
-            if (result.IsCompleted)
+            if (length == 0)
             {
-                ReadStatusFromTrailers();
-                return;
+                return null;
             }
+
+            var body = new ReadOnlySequence<byte>(buffer, 0, length);
+            if (MessageFraming.TryReadFrame(ref body, max, out var compressed, out var payload) != FrameResult.Complete)
+            {
+                throw Fail(new Status(StatusCode.Internal, $"Incomplete message: the response ended after {length} byte(s) of a message frame."));
+            }
+
+            return MessageFraming.Parse(_method.ResponseParser, payload, compressed, ResponseEncoding, max);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -397,8 +453,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
             return;
         }
 
-        var trailers = _response!.TrailingHeaders.NonValidated;
-        _trailers = ToMetadata(trailers);
+        _trailerHeaders = _response!.TrailingHeaders;
+        var trailers = _trailerHeaders.NonValidated;
         _status = trailers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
             ? ParseStatus(values, trailers)
             : new Status(StatusCode.Unknown, "The server ended the call without a grpc-status.");
@@ -408,14 +464,14 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
     {
         if (_status is { StatusCode: not StatusCode.OK } status)
         {
-            throw new RpcException(status, _trailers);
+            throw new RpcException(status, Trailers);
         }
     }
 
     private RpcException Fail(Status status)
     {
         _status = status;
-        _trailers ??= [];
+        _trailers ??= Trailers ?? [];
         return new RpcException(status, _trailers);
     }
 
@@ -468,7 +524,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
     private RpcException Wrap(Status status, Exception inner)
     {
         _status ??= status;
-        _trailers ??= [];
+        _trailers ??= Trailers ?? [];
         return new RpcException(status, _trailers, inner);
     }
 

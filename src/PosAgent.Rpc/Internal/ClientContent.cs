@@ -13,12 +13,14 @@ internal sealed class UnaryRequestContent : HttpContent
     private readonly IMessage _message;
     private readonly bool _compress;
     private readonly int _maxMessageSize;
+    private readonly int _size;
 
     public UnaryRequestContent(IMessage message, bool compress, int maxMessageSize)
     {
         _message = message;
         _compress = compress;
         _maxMessageSize = maxMessageSize;
+        _size = compress ? -1 : message.CalculateSize();
         Headers.ContentType = GrpcContentType;
     }
 
@@ -31,10 +33,11 @@ internal sealed class UnaryRequestContent : HttpContent
         await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
+    // A known length lets HTTP/2 end the stream with the message's own DATA frame (no extra frame and hop).
     protected override bool TryComputeLength(out long length)
     {
-        length = 0;
-        return false;
+        length = _size < 0 ? 0 : GrpcProtocol.HeaderSize + _size;
+        return _size >= 0;
     }
 }
 

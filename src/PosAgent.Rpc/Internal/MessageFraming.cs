@@ -143,7 +143,7 @@ internal static class MessageFraming
         }
     }
 
-    private static T Parse<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload, bool compressed, string? encoding, int maxMessageSize)
+    public static T Parse<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload, bool compressed, string? encoding, int maxMessageSize)
         where T : class, IMessage<T>
     {
         if (compressed)
