@@ -85,7 +85,7 @@ public sealed class ControlApiTests : IAsyncLifetime
     {
         using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
         await _channel.UnaryAsync(PaperOutAfter, new PaperOutAfterRequest { Bytes = 30 }, Bounded);
-        var waiting = _channel.UnaryAsync(WaitForReceipt, new WaitForReceiptRequest { Contains = "CONTROL" }, Bounded);
+        var waiting = _channel.UnaryAsync(WaitForReceipt, new WaitForReceiptRequest { Number = 1, Contains = "CONTROL" }, Bounded);
 
         port.Write(Bytes.SampleReceipt("CONTROL"));
         await _lane.Printer.WaitForStatusAsync(s => s.PaperOut).WithTimeout();

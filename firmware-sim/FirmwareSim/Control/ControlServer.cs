@@ -131,7 +131,7 @@ public sealed class ControlServer : IAsyncDisposable
                     CoverOpen = status.CoverOpen,
                     Offline = status.Offline,
                     DrawerOpen = status.DrawerOpen,
-                    Receipts = printer.Receipts.Count,
+                    Receipts = printer.Receipts.LastOrDefault()?.Number ?? 0,
                     BytesReceived = printer.BytesReceived,
                     BytesPrinted = printer.BytesPrinted,
                     BytesBuffered = printer.BytesBuffered,

@@ -9,6 +9,9 @@ namespace FirmwareSim.Internal;
 /// </summary>
 internal sealed class LinePacer
 {
+    /// <summary>How far behind schedule the line may run and still catch up at full speed.</summary>
+    internal static readonly TimeSpan CatchUp = TimeSpan.FromMilliseconds(20);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private TaskCompletionSource _resumed = NewResumed(completed: true);
@@ -112,6 +115,42 @@ internal sealed class LinePacer
     /// </summary>
     public async Task PaceAsync(int count, CancellationToken cancellationToken)
     {
+        var wait = await ReserveAsync(count, cancellationToken).ConfigureAwait(false);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The synchronous form for the device threads (pacing is the device's behaviour, so blocking here
+    /// is by design). On the system clock it sleeps the thread: timer callbacks need the thread pool,
+    /// which a busy machine may starve.
+    /// </summary>
+    public void Pace(int count, CancellationToken cancellationToken)
+    {
+        var wait = ReserveAsync(count, cancellationToken).GetAwaiter().GetResult();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (_time == TimeProvider.System)
+        {
+            if (cancellationToken.WaitHandle.WaitOne(wait))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        else
+        {
+            Task.Delay(wait, _time, cancellationToken).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Waits out a stall, books <paramref name="count"/> bytes on the line and returns how long until they have arrived.</summary>
+    private async Task<TimeSpan> ReserveAsync(int count, CancellationToken cancellationToken)
+    {
         Task resumed;
         lock (_gate)
         {
@@ -125,27 +164,22 @@ internal sealed class LinePacer
 
         if (!Enabled)
         {
-            return;
+            return TimeSpan.Zero;
         }
 
         var now = _time.GetTimestamp();
         long due;
         lock (_gate)
         {
-            var start = Math.Max(now, _lineFreeAt);
+            // A sender that woke up late (less than CatchUp behind) continues from where the line
+            // was, so the average rate holds on a busy machine; after an idle spell it starts afresh.
+            var start = _lineFreeAt >= now - ToTimestamp(CatchUp) ? _lineFreeAt : now;
             due = start + ToTimestamp(ByteTime(count));
             _lineFreeAt = due;
         }
 
-        var wait = _time.GetElapsedTime(now, due);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-        }
+        return _time.GetElapsedTime(now, due);
     }
-
-    /// <summary>The synchronous form for the device threads (pacing is the device's behaviour, so blocking here is by design).</summary>
-    public void Pace(int count, CancellationToken cancellationToken) => PaceAsync(count, cancellationToken).GetAwaiter().GetResult();
 
     private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
 
