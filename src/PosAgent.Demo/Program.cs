@@ -1,0 +1,3 @@
+using PosAgent.Demo;
+
+return await DemoCommandLine.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
