@@ -45,13 +45,14 @@ public static class PosAgentCli
         var root = new RootCommand(
             "posagent: talk to the PosAgent terminal agent over its local API.\n" +
             "Checks: open, add-line, attach, quote, commit, refund, show, cancel. Cards: balance. " +
-            "Terminal: status, events, sync, receipt, ping.\n" +
+            "Terminal: status, events, sync, receipt, ping. Devices: scan (through firmware-sim).\n" +
             "Money is in minor units (12000 = 120.00), points are whole numbers.");
         options.AddTo(root);
         foreach (var command in StatusCommands.Create(options, console)
                      .Concat(CheckCommands.Create(options, console))
                      .Concat(MemberCommands.Create(options, console))
-                     .Concat(EventCommands.Create(options, console)))
+                     .Concat(EventCommands.Create(options, console))
+                     .Concat(ScanCommand.Create(options, console)))
         {
             root.Subcommands.Add(command);
         }

@@ -9,7 +9,7 @@ public sealed class UsageTests
         var run = await CliRun.RunAsync("--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "status", "ping", "open", "add-line", "attach", "quote", "commit", "refund", "show", "cancel", "receipt", "balance", "events", "sync" })
+        foreach (var command in new[] { "status", "ping", "open", "add-line", "attach", "quote", "commit", "refund", "show", "cancel", "receipt", "balance", "events", "sync", "scan" })
         {
             Assert.Contains("  " + command, run.Output, StringComparison.Ordinal);
         }
