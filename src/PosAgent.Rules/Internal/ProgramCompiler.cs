@@ -858,6 +858,14 @@ internal sealed class ProgramCompiler
         public string? ItemsRule { get; set; }
     }
 
+    private void RequirePositive(long? value, string path)
+    {
+        if (value is null or <= 0)
+        {
+            Error(path, "must be positive");
+        }
+    }
+
     private void BuildBurn(BurnDefinition? burn, BurnBuilder b)
     {
         if (burn?.Rules is null)
@@ -884,20 +892,12 @@ internal sealed class ProgramCompiler
                     b.ShareRule = r.Id;
                     break;
                 case "maxPointsPerOrder":
-                    if (r.Points is null or <= 0)
-                    {
-                        Error(path + ".points", "must be positive");
-                    }
-
+                    RequirePositive(r.Points, path + ".points");
                     b.MaxPerOrder = r.Points;
                     b.MaxPerOrderRule = r.Id;
                     break;
                 case "maxRedeemingOrdersPerDay":
-                    if (r.Orders is null or <= 0)
-                    {
-                        Error(path + ".orders", "must be positive");
-                    }
-
+                    RequirePositive(r.Orders, path + ".orders");
                     b.MaxDaily = r.Orders;
                     b.MaxDailyRule = r.Id;
                     break;
