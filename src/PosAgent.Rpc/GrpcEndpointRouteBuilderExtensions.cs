@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -27,9 +28,10 @@ public static class GrpcEndpointRouteBuilderExtensions
         }
 
         services.AddRouting();
-        services.AddSingleton<GrpcServiceRegistry>();
-        services.AddSingleton<HealthStatusManager>();
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: the application's own TimeProvider (e.g. a test clock) wins, and AddGrpcRpc may run twice.
+        services.TryAddSingleton<GrpcServiceRegistry>();
+        services.TryAddSingleton<HealthStatusManager>();
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 

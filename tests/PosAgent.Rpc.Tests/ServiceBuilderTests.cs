@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using PosAgent.Rpc.Testing;
 using PosAgent.Rpc.Tests.Infrastructure;
 
@@ -76,5 +77,20 @@ public sealed class ServiceBuilderTests
         Assert.Throws<ArgumentException>(() => metadata.Add("grpc-status", "0"));
         metadata.Add("X-Upper", "ok");
         Assert.Equal("x-upper", metadata[0].Key);
+    }
+
+    [Fact]
+    public void AddGrpcRpc_AfterApplicationTimeProvider_KeepsTheApplicationsClock()
+    {
+        var clock = new PosAgent.TestSupport.ManualTimeProvider();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+
+        services.AddGrpcRpc();
+        services.AddGrpcRpc();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(clock, provider.GetRequiredService<TimeProvider>());
+        Assert.Single(provider.GetServices<HealthStatusManager>());
     }
 }
