@@ -12,6 +12,8 @@ internal static class BenchmarkProgram
         {
             case "latency":
                 return await LatencyBenchmark.RunAsync(args[1..]);
+            case "drain":
+                return await DrainBenchmark.RunAsync(args[1..]);
             case "store":
                 return await StoreProbe.RunAsync(args[1..]);
             case "memory":

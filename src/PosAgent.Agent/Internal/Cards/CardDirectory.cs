@@ -46,14 +46,21 @@ internal sealed class CardDirectory
         Put(snapshot);
     }
 
-    /// <summary>Records the balance the central service reported after an operation.</summary>
-    public void UpdateBalance(string cardNumber, BalanceInfo balance)
+    /// <summary>Records the balances the central service reported after a batch (the last one per card), in one write.</summary>
+    public void UpdateBalances(IReadOnlyDictionary<string, BalanceInfo> balances)
     {
-        if (Find(cardNumber) is { } cached)
+        var updated = new List<CardSnapshot>(balances.Count);
+        foreach (var (cardNumber, balance) in balances)
         {
-            var updated = cached.Clone();
-            updated.Balance = balance;
-            Put(updated);
+            if (Find(cardNumber) is { } cached)
+            {
+                var copy = cached.Clone();
+                copy.Balance = balance;
+                _cards[cardNumber] = copy;
+                updated.Add(copy);
+            }
         }
+
+        _store.PutCards(updated);
     }
 }

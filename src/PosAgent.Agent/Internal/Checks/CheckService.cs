@@ -307,20 +307,7 @@ internal sealed class CheckService
                 var offline = authorization == RedemptionAuthorization.OfflineAllowance || IsEstimateOnly(session);
                 var now = _time.GetUtcNow();
                 var sale = new Loyalty.Sale { PromoCode = request.PromoCode ?? string.Empty, AuthorizationId = authorizationId ?? string.Empty };
-                foreach (var line in session.Check.Lines)
-                {
-                    sale.Lines.Add(new Loyalty.SaleLine
-                    {
-                        LineId = line.LineId,
-                        Category = line.Category,
-                        Sku = line.Sku,
-                        UnitPriceMinor = line.UnitPriceMinor,
-                        Quantity = line.Quantity,
-                        DiscountMinor = line.DiscountMinor,
-                        Discounted = line.Discounted,
-                        Promotional = line.Promotional,
-                    });
-                }
+                sale.Lines.AddRange(session.Check.Lines.Select(ToSaleLine));
 
                 AddPayment(sale, Loyalty.PaymentKind.Cash, payment.CashMinor);
                 AddPayment(sale, Loyalty.PaymentKind.BankCard, payment.BankCardMinor);
@@ -501,20 +488,7 @@ internal sealed class CheckService
         };
         lock (session.Gate)
         {
-            foreach (var line in session.Check.Lines)
-            {
-                request.Lines.Add(new Loyalty.SaleLine
-                {
-                    LineId = line.LineId,
-                    Category = line.Category,
-                    Sku = line.Sku,
-                    UnitPriceMinor = line.UnitPriceMinor,
-                    Quantity = line.Quantity,
-                    DiscountMinor = line.DiscountMinor,
-                    Discounted = line.Discounted,
-                    Promotional = line.Promotional,
-                });
-            }
+            request.Lines.AddRange(session.Check.Lines.Select(ToSaleLine));
         }
 
         (bool Answered, Loyalty.AuthorizeRedemptionResponse? Value, string? Reason) answer;
@@ -757,6 +731,18 @@ internal sealed class CheckService
     }
 
     private static bool IsEmpty(PaymentSplit p) => p.CashMinor == 0 && p.BankCardMinor == 0 && p.Points == 0 && p.LegalEntityMinor == 0 && p.InsuranceMinor == 0;
+
+    private static Loyalty.SaleLine ToSaleLine(CheckLine line) => new()
+    {
+        LineId = line.LineId,
+        Category = line.Category,
+        Sku = line.Sku,
+        UnitPriceMinor = line.UnitPriceMinor,
+        Quantity = line.Quantity,
+        DiscountMinor = line.DiscountMinor,
+        Discounted = line.Discounted,
+        Promotional = line.Promotional,
+    };
 
     private static void AddPayment(Loyalty.Sale sale, Loyalty.PaymentKind kind, long amount)
     {

@@ -225,6 +225,25 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
+    /// <summary>Writes many operations in one transaction (imports, and seeding a backlog in benchmarks).</summary>
+    public void CommitMany(IReadOnlyList<OutboxOperation> operations)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _connection.BeginTransaction();
+            foreach (var operation in operations)
+            {
+                Run(_insertOutbox, tx, operation.OperationId, operation.Kind, (object?)operation.CardNumber ?? DBNull.Value,
+                    operation.BusinessTime.ToUnixTimeMilliseconds(), now, operation.Transaction.ToByteArray(),
+                    operation.Offline ? 1 : 0, operation.EstimatedEarned, operation.EstimatedSpent);
+            }
+
+            tx.Commit();
+        }
+    }
+
     /// <summary>The oldest pending operations, in commit order.</summary>
     public IReadOnlyList<PendingOperation> ReadPending(int limit) =>
         Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE state = 0 ORDER BY seq LIMIT $limit",
@@ -285,7 +304,8 @@ internal sealed class AgentStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE state = 2), (SELECT MIN(created_at) FROM outbox WHERE state = 0)";
+            // Commit order is seq order, so the oldest pending row is the first by seq (an index seek).
+            command.CommandText = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE state = 2), (SELECT created_at FROM outbox WHERE state = 0 ORDER BY seq LIMIT 1)";
             using var reader = command.ExecuteReader();
             reader.Read();
             DateTimeOffset? oldest = reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
@@ -311,17 +331,35 @@ internal sealed class AgentStore : IDisposable
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public void PutCard(CardSnapshot snapshot)
+    public void PutCard(CardSnapshot snapshot) => PutCards([snapshot]);
+
+    /// <summary>Caches card snapshots, in one transaction.</summary>
+    public void PutCards(IReadOnlyCollection<CardSnapshot> snapshots)
     {
+        if (snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using var tx = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
+            command.Transaction = tx;
             command.CommandText = "INSERT INTO card_cache(card_number, snapshot, fetched_at) VALUES ($card, $snap, $at) ON CONFLICT(card_number) DO UPDATE SET snapshot = excluded.snapshot, fetched_at = excluded.fetched_at";
-            command.Parameters.AddWithValue("$card", snapshot.CardNumber);
-            command.Parameters.AddWithValue("$snap", snapshot.ToByteArray());
-            command.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-            command.ExecuteNonQuery();
+            var card = command.Parameters.Add(new SqliteParameter { ParameterName = "$card" });
+            var snap = command.Parameters.Add(new SqliteParameter { ParameterName = "$snap" });
+            command.Parameters.AddWithValue("$at", now);
+            foreach (var snapshot in snapshots)
+            {
+                card.Value = snapshot.CardNumber;
+                snap.Value = snapshot.ToByteArray();
+                command.ExecuteNonQuery();
+            }
+
+            tx.Commit();
         }
     }
 

@@ -218,6 +218,7 @@ internal sealed class SyncWorker
         var outcomes = new List<SyncOutcome>(batch.Count);
         var corrections = new List<(PendingOperation, Loyalty.TransactionResult)>();
         var parkedOps = new List<(PendingOperation, string)>();
+        var balances = new Dictionary<string, Loyalty.BalanceInfo>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             var operation = batch[i];
@@ -243,12 +244,13 @@ internal sealed class SyncWorker
 
                 if (operation.CardNumber is { Length: > 0 } card && result.Balance is not null)
                 {
-                    _cards.UpdateBalance(card, result.Balance);
+                    balances[card] = result.Balance;
                 }
             }
         }
 
         Record(outcomes);
+        _cards.UpdateBalances(balances);
         foreach (var (operation, error) in parkedOps)
         {
             ReportParked(operation, error);
