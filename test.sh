@@ -15,6 +15,7 @@ APT_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc # protoc + grpc_python_plugin for the python stubs
   python3-serial                         # a serial client that is not our driver (firmware-sim tests)
   postgresql                             # the central service's scale-out store
+  sqlite3                                # the backup commands of docs/operations.md (CLI tests run them)
 )
 # @grpc/grpc-js needs Node.js; the machines ship one with npm, so only add Debian's when it is absent.
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)

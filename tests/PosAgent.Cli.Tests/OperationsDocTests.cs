@@ -1,0 +1,37 @@
+using System.Text.RegularExpressions;
+
+namespace PosAgent.Cli.Tests;
+
+/// <summary>docs/operations.md's backup commands, run as written (paths swapped) on a live agent's SQLite file.</summary>
+public sealed class OperationsDocTests
+{
+    [Fact]
+    public async Task BackupCommands_LiveAgentDatabase_GiveCopiesThatPassTheIntegrityCheck()
+    {
+        var doc = await File.ReadAllTextAsync(Path.Combine(RealAgent.RepoRoot, "docs", "operations.md"));
+        var backup = Regex.Match(doc, @"^sqlite3 /var/lib/posagent/agent\.db ""\.backup '/var/backups/posagent/agent-\$\(date \+%F\)\.db'""$", RegexOptions.Multiline);
+        var vacuum = Regex.Match(doc, @"^sqlite3 /var/lib/posagent-central/central\.db ""VACUUM INTO '/var/backups/posagent/central-\$\(date \+%F\)\.db'""$", RegexOptions.Multiline);
+        Assert.True(backup.Success && vacuum.Success, "operations.md no longer shows the backup commands this test runs");
+        await using var agent = await RealAgent.StartAsync();
+        var open = await CliRun.RunAsync("--json", "--socket", agent.SocketPath, "open", "--line", "lab:10000");
+        var checkId = System.Text.Json.JsonDocument.Parse(open.Output).RootElement.GetProperty("checkId").GetString()!;
+        Assert.Equal(0, (await CliRun.RunAsync("--socket", agent.SocketPath, "commit", checkId)).ExitCode);
+        using var backups = new TempDirectory();
+        var database = Path.Combine(agent.DataDirectory, "agent.db");
+
+        // The agent keeps running (WAL mode) while both copies are taken.
+        var online = await ExternalProcess.RunAsync("sqlite3", [database, $".backup '{backups.File("agent-backup.db")}'"]);
+        var vacuumed = await ExternalProcess.RunAsync("sqlite3", [database, $"VACUUM INTO '{backups.File("agent-vacuum.db")}'"]);
+
+        Assert.True(online.ExitCode == 0, online.Error);
+        Assert.True(vacuumed.ExitCode == 0, vacuumed.Error);
+        foreach (var copy in new[] { backups.File("agent-backup.db"), backups.File("agent-vacuum.db") })
+        {
+            var check = await ExternalProcess.RunAsync("sqlite3", [copy, "PRAGMA integrity_check"]);
+            Assert.Equal("ok", check.Output.Trim());
+            // The acknowledged sale is in the copy, though it may still sit in the live file's WAL.
+            var outbox = await ExternalProcess.RunAsync("sqlite3", [copy, "SELECT count(*) FROM outbox"]);
+            Assert.Equal("1", outbox.Output.Trim());
+        }
+    }
+}
