@@ -62,6 +62,20 @@ internal sealed class CommandContext
     public AgentConnection ConnectToAgent() =>
         new(AgentEndpoint.Resolve(SocketOption, AddressOption, Console.Environment), Timeout);
 
+    /// <summary>The answer as JSON with --json, else as <paramref name="human"/> renders it.</summary>
+    public void Write<T>(T message, Action<IAnsiConsole, T> human)
+        where T : IMessage
+    {
+        if (Json)
+        {
+            WriteJson(message);
+        }
+        else
+        {
+            human(Out, message);
+        }
+    }
+
     /// <summary>One message as one line of JSON (the proto3 JSON mapping, default values included).</summary>
     public void WriteJson(IMessage message) => Console.Output.WriteLine(Formatter.Format(message));
 }

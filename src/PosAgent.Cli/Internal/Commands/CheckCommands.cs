@@ -182,14 +182,7 @@ internal static class CheckCommands
                 PromoCode = context.Parse.GetValue(payment.Promo) ?? string.Empty,
                 PrintReceipt = context.Parse.GetValue(print),
             }, ct).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.WriteJson(response);
-            }
-            else
-            {
-                Render.Commit(context.Out, response);
-            }
+            context.Write(response, Render.Commit);
 
             return 0;
         });
@@ -261,14 +254,7 @@ internal static class CheckCommands
             }
 
             var response = await agent.CallAsync(AgentApi.Refund, request, ct).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.WriteJson(response);
-            }
-            else
-            {
-                Render.Refund(context.Out, response);
-            }
+            context.Write(response, Render.Refund);
 
             return 0;
         });
@@ -314,14 +300,7 @@ internal static class CheckCommands
 
     private static void Write(CommandContext context, Check check)
     {
-        if (context.Json)
-        {
-            context.WriteJson(check);
-        }
-        else
-        {
-            Render.Check(context.Out, check);
-        }
+        context.Write(check, Render.Check);
     }
 }
 

@@ -14,14 +14,7 @@ internal static class MemberCommands
         {
             using var agent = context.ConnectToAgent();
             var response = await agent.CallAsync(AgentApi.GetBalance, new GetBalanceRequest { CardNumber = context.Parse.GetValue(card)! }, ct).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.WriteJson(response);
-            }
-            else
-            {
-                Render.Balance(context.Out, response);
-            }
+            context.Write(response, Render.Balance);
 
             return 0;
         });
