@@ -34,4 +34,23 @@ public sealed class OperationsDocTests
             Assert.Equal("1", outbox.Output.Trim());
         }
     }
+
+    [Fact]
+    public async Task AgentConfigExample_CheckConfig_AcceptsIt()
+    {
+        var doc = await File.ReadAllTextAsync(Path.Combine(RealAgent.RepoRoot, "docs", "operations.md"));
+        var json = Regex.Match(doc, "```json\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(json.Success, "operations.md no longer shows the agent's JSON configuration");
+        using var dir = new TempDirectory();
+        // The example's CA file must exist to validate; everything else is taken as written.
+        await File.WriteAllTextAsync(dir.File("central-ca.pem"), string.Empty);
+        await File.WriteAllTextAsync(dir.File("agent.json"), json.Groups[1].Value.Replace("/etc/posagent/central-ca.pem", dir.File("central-ca.pem"), StringComparison.Ordinal));
+        var agentDll = Path.Combine(AppContext.BaseDirectory, "posagent-agent.dll");
+
+        var run = await ExternalProcess.RunAsync("dotnet", [agentDll, "check-config", "--config", dir.File("agent.json")]);
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.Contains("\"ScannerPath\": \"/dev/ttyACM0\"", run.Output, StringComparison.Ordinal);
+        Assert.Contains("\"ResolvedSocketPath\": \"/run/posagent/agent.sock\"", run.Output, StringComparison.Ordinal);
+    }
 }
