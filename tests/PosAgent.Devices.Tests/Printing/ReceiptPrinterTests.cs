@@ -201,11 +201,15 @@ public sealed class ReceiptPrinterTests : IAsyncLifetime
         var sim = StartSim(baud: 9600);
         var printer = await StartConnected(baud: 9600);
 
-        // About 1.4 KB at 9600 baud is 1.5 s on the wire: unplugging as sending starts cuts it short.
+        // About 1.4 KB at 9600 baud, slowed fivefold, is 7.5 s on the wire: unplugging once the first
+        // bytes are in cuts the job short for certain.
+        sim.LineSlowdown = 5;
+        var before = sim.BytesReceived;
         var id = printer.Print(SampleReceipt());
         await _events.Next<PrintJobEvent>(e => e.JobId == id && e.State == PrintJobState.Printing);
-        await Until(() => sim.BytesReceived > 200);
+        await Until(() => sim.BytesReceived > before + 20);
         sim.Unplug();
+        sim.LineSlowdown = 1;
         var held = await Held(id);
         await _events.Next<DeviceConnectionEvent>(e => e.State == DeviceConnectionState.Disconnected);
         sim.Replug();
