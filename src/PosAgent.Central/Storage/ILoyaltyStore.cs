@@ -68,6 +68,9 @@ public interface IStoreSession
     /// <summary>Writes a new state if the stored version is still <paramref name="expectedVersion"/>; else throws <see cref="StoreConflictException"/>.</summary>
     Task UpdateAccountAsync(AccountRecord account, long expectedVersion, CancellationToken cancellationToken);
 
+    /// <summary>Several <see cref="UpdateAccountAsync"/> at once (one round trip on PostgreSQL, one prepared statement on SQLite).</summary>
+    Task UpdateAccountsAsync(IReadOnlyList<(AccountRecord Account, long ExpectedVersion)> updates, CancellationToken cancellationToken);
+
     /// <summary>Account ids in id order after <paramref name="afterAccountId"/>, for jobs that walk every account.</summary>
     Task<IReadOnlyList<string>> ListAccountIdsAsync(string afterAccountId, int limit, CancellationToken cancellationToken);
 

@@ -18,6 +18,8 @@ internal sealed class PermissionDeniedException(string message) : Exception(mess
 /// </summary>
 internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs, RequestValidator validator, TimeProvider time, ILogger logger)
 {
+    private readonly StateCache _states = new();
+
     public async Task<SubmitTransactionsResponse> SubmitAsync(Caller caller, SubmitTransactionsRequest request, CancellationToken cancellationToken)
     {
         validator.Submit(request);
@@ -139,6 +141,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
 
         var accounts = await s.GetAccountsAsync(accountOf.Values.ToHashSet(StringComparer.Ordinal), forUpdate: true, ct).ConfigureAwait(false);
         var entries = new List<LedgerEntry>(pending.Count);
+        var updates = new List<(AccountRecord, long)>();
         foreach (var group in accountOf.GroupBy(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal))
         {
             var account = accounts[group.Key];
@@ -154,7 +157,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             }
 
             var engine = programs.Engine(program);
-            var state = AccountStateJson.Deserialize(account.StateJson);
+            var state = _states.Get(account.AccountId, account.StateJson);
             var changed = false;
             foreach (var i in ordered)
             {
@@ -180,14 +183,16 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
                 var summary = engine.Summarize(state, now);
                 var updated = account with
                 {
-                    StateJson = AccountStateJson.Serialize(state),
+                    StateJson = _states.Serialize(account.AccountId, state),
                     Version = account.Version + 1,
                     Figures = ProtoMapping.Figures(summary),
                     UpdatedAt = now,
                 };
-                await s.UpdateAccountAsync(updated, account.Version, ct).ConfigureAwait(false);
+                updates.Add((updated, account.Version));
             }
         }
+
+        await s.UpdateAccountsAsync(updates, ct).ConfigureAwait(false);
 
         foreach (var i in pending)
         {

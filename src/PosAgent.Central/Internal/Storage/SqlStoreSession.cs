@@ -149,7 +149,7 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
     public Task InsertAccountAsync(AccountRecord account, CancellationToken cancellationToken) =>
         ExecuteAsync(
             $"INSERT INTO accounts ({AccountColumns}) VALUES (@id, @member, @program, @state, @version, @balance, @usable, @pending, @tier, @status, @joined, @updated)",
-            c => AddAccount(c, account, account.Version),
+            c => AddAccount(c, account, string.Empty),
             cancellationToken);
 
     public async Task<IReadOnlyDictionary<string, AccountRecord>> GetAccountsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken)
@@ -169,20 +169,55 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
     public Task<IReadOnlyList<AccountRecord>> ListAccountsByMemberAsync(string memberId, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {AccountColumns} FROM accounts WHERE member_id = @id ORDER BY joined_at", c => SqlParams.Add(c, "@id", memberId), ReadAccount, cancellationToken);
 
-    public async Task UpdateAccountAsync(AccountRecord account, long expectedVersion, CancellationToken cancellationToken)
+    private const string UpdateAccountSql =
+        "UPDATE accounts SET state_json = @state{0}, version = @version{0}, balance = @balance{0}, usable = @usable{0}, pending = @pending{0}, tier = @tier{0}, status = @status{0}, updated_at = @updated{0} " +
+        "WHERE account_id = @id{0} AND version = @expected{0}";
+
+    public Task UpdateAccountAsync(AccountRecord account, long expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAccountsAsync([(account, expectedVersion)], cancellationToken);
+
+    public async Task UpdateAccountsAsync(IReadOnlyList<(AccountRecord Account, long ExpectedVersion)> updates, CancellationToken cancellationToken)
     {
-        var changed = await ExecuteAsync(
-            "UPDATE accounts SET state_json = @state, version = @version, balance = @balance, usable = @usable, pending = @pending, tier = @tier, status = @status, updated_at = @updated " +
-            "WHERE account_id = @id AND version = @expected",
-            c =>
-            {
-                AddAccount(c, account, account.Version);
-                SqlParams.Add(c, "@expected", expectedVersion);
-            },
-            cancellationToken).ConfigureAwait(false);
-        if (changed != 1)
+        if (updates.Count == 0)
         {
-            throw new StoreConflictException($"Account {account.AccountId} changed concurrently (expected version {expectedVersion}).");
+            return;
+        }
+
+        var changed = 0;
+        if (dialect.SingleWriter)
+        {
+            // SQLite: one prepared statement, re-bound per account (re-preparing costs more than the update).
+            await using var command = Command();
+            command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, UpdateAccountSql, string.Empty);
+            foreach (var (account, expected) in updates)
+            {
+                command.Parameters.Clear();
+                AddAccount(command, account, string.Empty);
+                SqlParams.Add(command, "@expected", expected);
+                changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            // PostgreSQL: every UPDATE in one command, one round trip.
+            await using var command = Command();
+            var sql = new System.Text.StringBuilder();
+            for (var i = 0; i < updates.Count; i++)
+            {
+                var suffix = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                sql.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, UpdateAccountSql, suffix)).Append(";\n");
+                AddAccount(command, updates[i].Account, suffix);
+                SqlParams.Add(command, "@expected" + suffix, updates[i].ExpectedVersion);
+            }
+
+            command.CommandText = sql.ToString();
+            changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Distinct primary keys: each statement changes at most one row, so the sum tells whether all did.
+        if (changed != updates.Count)
+        {
+            throw new StoreConflictException($"{updates.Count - changed} of {updates.Count} account(s) changed concurrently (version check failed), e.g. {updates[0].Account.AccountId}.");
         }
     }
 
@@ -268,30 +303,40 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
 
     public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
-        // Multi-row INSERTs: one round trip per chunk instead of one per transaction.
-        const int Chunk = 100;
-        for (var start = 0; start < entries.Count; start += Chunk)
+        // SQLite: one prepared single-row INSERT re-bound per entry; PostgreSQL: multi-row INSERTs,
+        // one round trip per chunk.
+        var chunk = dialect.SingleWriter ? 1 : 100;
+        await using var single = Command();
+        for (var start = 0; start < entries.Count; start += chunk)
         {
-            var slice = entries.Skip(start).Take(Chunk).ToList();
-            await using var command = Command();
+            var slice = entries.Skip(start).Take(chunk).ToList();
+            await using var multi = dialect.SingleWriter ? null : Command();
+            var command = multi ?? single;
+            command.Parameters.Clear();
             var values = new List<string>(slice.Count);
             for (var i = 0; i < slice.Count; i++)
             {
                 var e = slice[i];
-                values.Add($"(@id{i}, @account{i}, @terminal{i}, @store{i}, @kind{i}, @business{i}, @applied{i}, @outcome{i}, @request{i}, @result{i})");
-                SqlParams.Add(command, $"@id{i}", e.TransactionId);
-                SqlParams.Add(command, $"@account{i}", e.AccountId);
-                SqlParams.Add(command, $"@terminal{i}", e.TerminalId);
-                SqlParams.Add(command, $"@store{i}", e.StoreId);
-                SqlParams.Add(command, $"@kind{i}", e.Kind);
-                SqlParams.Add(command, $"@business{i}", e.BusinessTime);
-                SqlParams.Add(command, $"@applied{i}", e.AppliedAt);
-                SqlParams.Add(command, $"@outcome{i}", e.Outcome);
-                SqlParams.Add(command, $"@request{i}", e.Request);
-                SqlParams.Add(command, $"@result{i}", e.Result);
+                var n = dialect.SingleWriter ? string.Empty : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                values.Add($"(@id{n}, @account{n}, @terminal{n}, @store{n}, @kind{n}, @business{n}, @applied{n}, @outcome{n}, @request{n}, @result{n})");
+                SqlParams.Add(command, $"@id{n}", e.TransactionId);
+                SqlParams.Add(command, $"@account{n}", e.AccountId);
+                SqlParams.Add(command, $"@terminal{n}", e.TerminalId);
+                SqlParams.Add(command, $"@store{n}", e.StoreId);
+                SqlParams.Add(command, $"@kind{n}", e.Kind);
+                SqlParams.Add(command, $"@business{n}", e.BusinessTime);
+                SqlParams.Add(command, $"@applied{n}", e.AppliedAt);
+                SqlParams.Add(command, $"@outcome{n}", e.Outcome);
+                SqlParams.Add(command, $"@request{n}", e.Request);
+                SqlParams.Add(command, $"@result{n}", e.Result);
             }
 
-            command.CommandText = $"INSERT INTO ledger ({LedgerColumns}) VALUES {string.Join(", ", values)}";
+            var sql = $"INSERT INTO ledger ({LedgerColumns}) VALUES {string.Join(", ", values)}";
+            if (command.CommandText != sql)
+            {
+                command.CommandText = sql;
+            }
+
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -360,20 +405,24 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
 
     // ---- plumbing ----
 
-    private static void AddAccount(DbCommand c, AccountRecord a, long version)
+    private static void AddAccount(DbCommand c, AccountRecord a, string suffix)
     {
-        SqlParams.Add(c, "@id", a.AccountId);
-        SqlParams.Add(c, "@member", a.MemberId);
-        SqlParams.Add(c, "@program", a.ProgramId);
-        SqlParams.Add(c, "@state", a.StateJson);
-        SqlParams.Add(c, "@version", version);
-        SqlParams.Add(c, "@balance", a.Figures.Balance);
-        SqlParams.Add(c, "@usable", a.Figures.Usable);
-        SqlParams.Add(c, "@pending", a.Figures.Pending);
-        SqlParams.Add(c, "@tier", a.Figures.Tier);
-        SqlParams.Add(c, "@status", a.Figures.Status);
-        SqlParams.Add(c, "@joined", a.JoinedAt);
-        SqlParams.Add(c, "@updated", a.UpdatedAt);
+        SqlParams.Add(c, "@id" + suffix, a.AccountId);
+        SqlParams.Add(c, "@state" + suffix, a.StateJson);
+        SqlParams.Add(c, "@version" + suffix, a.Version);
+        SqlParams.Add(c, "@balance" + suffix, a.Figures.Balance);
+        SqlParams.Add(c, "@usable" + suffix, a.Figures.Usable);
+        SqlParams.Add(c, "@pending" + suffix, a.Figures.Pending);
+        SqlParams.Add(c, "@tier" + suffix, a.Figures.Tier);
+        SqlParams.Add(c, "@status" + suffix, a.Figures.Status);
+        SqlParams.Add(c, "@updated" + suffix, a.UpdatedAt);
+        if (suffix.Length == 0)
+        {
+            // Only the INSERT uses these; an UPDATE would reject parameters it does not name (SQLite).
+            SqlParams.Add(c, "@member", a.MemberId);
+            SqlParams.Add(c, "@program", a.ProgramId);
+            SqlParams.Add(c, "@joined", a.JoinedAt);
+        }
     }
 
     private static void AddCard(DbCommand c, CardRecord card)
