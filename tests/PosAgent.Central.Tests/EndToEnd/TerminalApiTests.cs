@@ -45,6 +45,36 @@ public sealed class TerminalApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegisterMember_AtiWithReferrer_ReferrerGetsReferralPoints()
+    {
+        var referrer = await RegisterAtiAsync("ref-1", null);
+        var before = (await _h.Terminal.SnapshotAsync(referrer)).Balance.Balance;
+
+        await RegisterAtiAsync("new-1", referrer);
+        await RegisterAtiAsync("new-1", referrer); // a retry of the same registration grants nothing twice
+        var after = (await _h.Terminal.SnapshotAsync(referrer)).Balance.Balance;
+
+        Assert.Equal(before + 50, after); // ATI-R3, 50 points in programs/ati.json
+        var tooSmall = await Assert.ThrowsAsync<RpcException>(() => _h.Terminal.RegisterAsync(Registration("ati-2", 1_000, null))).WithTimeout();
+        Assert.Equal(StatusCode.FailedPrecondition, tooSmall.StatusCode); // ATI-R1: membership after a set amount of services
+    }
+
+    private async Task<string> RegisterAtiAsync(string requestId, string? referrer) =>
+        (await _h.Terminal.RegisterAsync(Registration(requestId, 50_000_000, referrer)).WithTimeout()).Card.CardNumber;
+
+    private RegisterMemberRequest Registration(string requestId, long paid, string? referrer) => new()
+    {
+        RequestId = requestId,
+        ProgramId = "ATI",
+        FullName = "Test Member",
+        Phone = "+989121234567",
+        ConsentPersonalData = true,
+        QualifyingPaymentMinor = paid,
+        ReferrerCardNumber = referrer ?? string.Empty,
+        BusinessTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(_h.RegisteredAt),
+    };
+
+    [Fact]
     public async Task SubmitTransactions_SameIdTwiceInOneBatch_SecondIsDuplicateOfFirst()
     {
         var card = await _h.RegisterAsync("INV-KZ");

@@ -149,6 +149,7 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         RequestValidator.Text("region", request.Region, 64);
         RequestValidator.CardNumber("referrer_card_number", request.ReferrerCardNumber, required: false);
         RequestValidator.CardNumber("card_number", request.CardNumber, required: false);
+        RequestValidator.Range("qualifying_payment_minor", request.QualifyingPaymentMinor, 0, RequestValidator.MaxAmountMinor);
         var birthday = Birthday(request.Birthday);
         if (!request.ConsentPersonalData)
         {
@@ -158,6 +159,10 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         var at = validator.BusinessTime("business_time", request.BusinessTime, required: false);
         var engine = await programs.ActiveEngineAsync(request.ProgramId, cancellationToken).ConfigureAwait(false);
         var cardNumber = request.CardNumber.Length > 0 ? request.CardNumber : NewCardNumber(engine.Program.Card);
+        if (request.ReferrerCardNumber.Length > 0 && !engine.Program.Definition.Events.Any(e => e.Id == "referral"))
+        {
+            throw new RequestValidationException("referrer_card_number", $"program {engine.Program.Id} gives no referral points");
+        }
 
         return await store.WriteAsync(async (s, ct) =>
         {
@@ -182,6 +187,7 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
                 PhoneConfirmed = request.PhoneConfirmed,
                 RegistrationFormComplete = request.ConsentPersonalData && request.FullName.Length > 0,
                 TransactionId = "enroll:" + request.RequestId,
+                QualifyingPaymentMinor = request.QualifyingPaymentMinor,
             });
             var member = new Member
             {
@@ -204,6 +210,11 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
             await s.InsertCardAsync(new CardRecord(cardNumber, accountId, CardStatus.Active, at, enrolled.State.CardValidUntil, null, null, "register:" + request.RequestId), ct);
             var welcome = ProtoMapping.Result(enrolled.TransactionId, at, now, accountId, enrolled);
             await s.InsertEntriesAsync([new LedgerEntry(enrolled.TransactionId, accountId, "service", "service", "enroll", at, now, (int)TransactionOutcome.Applied, request.ToByteArray(), welcome.ToByteArray())], ct);
+            if (request.ReferrerCardNumber.Length > 0)
+            {
+                await GrantReferralAsync(s, engine, request.ReferrerCardNumber, "referral:" + request.RequestId, at, ct);
+            }
+
             CentralLog.CardOperation(logger, CardNumberFormat.Mask(cardNumber), "registered");
             return await RegisteredAsync(s, (await s.GetMemberAsync(memberId, ct))!, ct);
         }, cancellationToken).ConfigureAwait(false);
@@ -389,6 +400,24 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
     }
 
     // ---- helpers ----
+
+    /// <summary>ATI-R3: the member who referred the new one gets the program's referral points.</summary>
+    private async Task GrantReferralAsync(IStoreSession s, LoyaltyEngine engine, string referrerCard, string operationId, DateTimeOffset at, CancellationToken ct)
+    {
+        var card = await s.GetCardAsync(referrerCard, ct) ?? throw new RequestValidationException("referrer_card_number", $"card {CardNumberFormat.Mask(referrerCard)} is not registered");
+        var account = (await s.GetAccountsAsync([card.AccountId], true, ct))[card.AccountId];
+        if (account.ProgramId != engine.Program.Id)
+        {
+            throw new RequestValidationException("referrer_card_number", $"the referrer's card is not a {engine.Program.Id} card");
+        }
+
+        var now = time.GetUtcNow();
+        var state = AccountStateJson.Deserialize(account.StateJson);
+        var op = engine.Grant(state, new GrantRequest { TransactionId = operationId, EventId = "referral", At = at > state.LastOperationAt ? at : state.LastOperationAt });
+        await SaveAsync(s, engine, account, op.State, now, ct);
+        var result = ProtoMapping.Result(operationId, at, now, account.AccountId, op);
+        await s.InsertEntriesAsync([new LedgerEntry(operationId, account.AccountId, "service", "service", "grant", at, now, (int)TransactionOutcome.Applied, [], result.ToByteArray())], ct);
+    }
 
     private async Task<ProtoCard> CardOperationAsync(
         string cardNumber, string operation, CancellationToken cancellationToken,
