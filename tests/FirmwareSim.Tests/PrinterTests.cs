@@ -108,6 +108,27 @@ public sealed class PrinterTests : IDisposable
     }
 
     [Fact]
+    public async Task ClearBuffers_PaperRanOutMidCommand_NextStatusRequestIsNotTakenAsItsParameter()
+    {
+        await using var printer = Start();
+        await using var peer = await SerialPeer.OpenAsync(printer.LinkPath!, 115200);
+
+        // Paper runs out after "HELLO\n" and ESC d: the interpreter holds a command still missing its n.
+        printer.PaperOutAfter(8);
+        await peer.WriteAsync(Bytes.Concat(Bytes.Line("HELLO"), [0x1B, 0x64, 0x03], Bytes.Line("REST"), Bytes.Cut));
+        await printer.WaitForStatusAsync(s => s.PaperOut).WithTimeout();
+        await peer.WriteAsync(Bytes.Concat([0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08], [0x10, 0x04, 0x01]));
+        Assert.Equal([0x1A], await peer.ReadAsync(1));
+        printer.SetPaperOut(false);
+        await peer.WriteAsync(Bytes.Concat(Bytes.Line("AFTER"), Bytes.Cut));
+        var receipt = await printer.WaitForReceiptAsync(1).WithTimeout();
+
+        Assert.Empty(printer.Diagnostics);
+        Assert.Contains("AFTER", receipt.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("REST", receipt.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AutoStatusBack_Enabled_SendsBlockAtOnceAndOnEachChange()
     {
         await using var printer = Start();

@@ -86,6 +86,18 @@ internal sealed class EscPosInterpreter
         _document.Add(new NoticeBlock(message));
     }
 
+    /// <summary>
+    /// The receive buffer was cleared (DLE DC4 8, DLE ENQ 2): drops a command cut short by the clear,
+    /// whose missing bytes will never come; kept, it would take the next command's first bytes
+    /// (the host's DLE EOT) as its parameters.
+    /// </summary>
+    public void DiscardIncompleteCommand()
+    {
+        Offset += _pending.Length;
+        _pending = [];
+        _skipRemaining = 0;
+    }
+
     /// <summary>Interprets <paramref name="data"/>; an incomplete command at the end waits for the next call.</summary>
     public void Feed(ReadOnlySpan<byte> data)
     {

@@ -251,6 +251,7 @@ internal sealed class PrinterSession : IEscPosSink, IDisposable
                 case RealTimeCommand.ClearBuffers:
                     _head = 0;
                     _count = 0;
+                    _interpreter.DiscardIncompleteCommand();
                     break;
                 case RealTimeCommand.DrawerPulse:
                     _printer.KickDrawer(command.N is 0 ? 2 : 5);
