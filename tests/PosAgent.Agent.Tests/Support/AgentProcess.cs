@@ -90,6 +90,21 @@ internal sealed class AgentProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGTERM, as systemd sends on stop; returns the exit code, or null if it did not exit in time.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan timeout)
+    {
+        _ = NativeMethods.kill(_process.Id, 15);
+        try
+        {
+            await _process.WaitForExitAsync().WithTimeout(timeout);
+            return _process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

@@ -91,7 +91,8 @@ internal static class ReceiptComposer
         lines.Add(Columns("Points left", loyalty.Left.ToString(CultureInfo.InvariantCulture) + pending, width));
         if (loyalty.Pending)
         {
-            lines.Add(Fit("Offline estimate: pending confirmation", width));
+            // Printed before the sync worker has the central result, online or not, so it is an estimate either way.
+            lines.Add(Fit("Estimate, awaiting confirmation", width));
         }
     }
 
