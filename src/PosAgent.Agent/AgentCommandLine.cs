@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using PosAgent.Rpc;
 
 namespace PosAgent.Agent;
 
@@ -85,22 +85,7 @@ public static class AgentCommandLine
             // One machine-readable line for supervisors and tests: the agent is accepting calls.
             Console.Out.WriteLine($"posagent-agent ready socket={host.SocketPath ?? "-"} tcp={host.TcpAddress ?? "-"} pid={Environment.ProcessId}");
             Console.Out.Flush();
-            // SIGTERM (systemd stop) must stop the agent the same clean way as Ctrl+C; without this
-            // the runtime's default ends the process with 143 before the host is disposed.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C or SIGTERM: stop cleanly; the outbox stays on disk.
-            }
+            await EmbeddedHosting.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
 
             return 0;
         });

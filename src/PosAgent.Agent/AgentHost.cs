@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Agent.Internal;
@@ -117,7 +116,7 @@ public sealed class AgentHost : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddGrpcRpc();
             builder.Services.AddSingleton(time);
-            builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+            builder.Services.AddEmbeddedHostLifetime();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 if (options.ResolvedSocketPath.Length > 0)

@@ -7,6 +7,7 @@ using PosAgent.Central.Internal;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Rpc;
 using PosAgent.Rules;
 
 namespace PosAgent.Central;
@@ -72,14 +73,7 @@ public static class CentralCli
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
                 await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", server.Addresses)}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
+                await EmbeddedHosting.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false));
             return command;

@@ -46,6 +46,7 @@ public sealed class CentralServer : IAsyncDisposable
         options.Validate();
         var time = timeProvider ?? TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddEmbeddedHostLifetime();
         if (loggerFactory is not null)
         {
             builder.Logging.ClearProviders();
