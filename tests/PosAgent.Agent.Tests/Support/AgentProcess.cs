@@ -108,14 +108,9 @@ internal sealed class AgentProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (!_process.HasExited)
+        if (!_process.HasExited && await TerminateAsync(TimeSpan.FromSeconds(15)) is null)
         {
-            // SIGTERM for a clean stop.
-            _ = NativeMethods.kill(_process.Id, 15);
-            if (!_process.WaitForExit(15_000))
-            {
-                _process.Kill();
-            }
+            _process.Kill();
         }
 
         await _process.WaitForExitAsync();
