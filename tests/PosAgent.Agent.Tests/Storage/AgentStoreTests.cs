@@ -162,4 +162,95 @@ public sealed class AgentStoreTests : IDisposable
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", command.ExecuteScalar());
     }
+
+    [Fact]
+    public void ReadPending_AfterEverythingSynced_FindsTheNextCommit()
+    {
+        using var store = CreateSut();
+        var a = Sale();
+        var b = Sale();
+        store.Commit(a, null, 0);
+        store.Commit(b, null, 0);
+        Assert.Equal(2, store.ReadPending(10).Count);
+        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0), new SyncOutcome(b.OperationId, OutboxState.Parked, [2], "bad", 0)]);
+        Assert.Empty(store.ReadPending(10));
+
+        var c = Sale();
+        store.Commit(c, null, 0);
+
+        Assert.Equal(c.OperationId, Assert.Single(store.ReadPending(10)).OperationId);
+        Assert.Equal((1L, 1L), (store.CountOutbox().Pending, store.CountOutbox().Parked));
+    }
+
+    [Fact]
+    public void PruneSynced_EverySyncedRowOld_KeepsTheNewestSoCommitOrderContinues()
+    {
+        using var store = CreateSut();
+        var a = Sale();
+        var b = Sale();
+        store.Commit(a, null, 0);
+        store.Commit(b, null, 0);
+        Assert.Equal(2, store.ReadPending(10).Count);
+        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0), new SyncOutcome(b.OperationId, OutboxState.Synced, [1], null, 0)]);
+        Assert.Empty(store.ReadPending(10));
+        _time.Advance(TimeSpan.FromDays(8));
+
+        Assert.Equal(1, store.PruneSynced(_time.GetUtcNow() - TimeSpan.FromDays(7)));
+        var c = Sale();
+        store.Commit(c, null, 0);
+
+        var pending = Assert.Single(store.ReadPending(10));
+        Assert.Equal(c.OperationId, pending.OperationId);
+        Assert.True(pending.Sequence > store.FindOperation(b.OperationId)!.Sequence, "commit order must continue after pruning");
+    }
+
+    [Fact]
+    public void Open_SchemaOneDatabase_MigratesEveryRow()
+    {
+        var path = _dir.File("agent.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The schema 1 layout, as yesterday's agent created it.
+            command.CommandText = """
+                CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, card_number TEXT,
+                    business_time INTEGER NOT NULL, created_at INTEGER NOT NULL, payload BLOB NOT NULL, state INTEGER NOT NULL, offline INTEGER NOT NULL,
+                    est_earned INTEGER NOT NULL, est_spent INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB, synced_at INTEGER);
+                CREATE INDEX outbox_state ON outbox(state, seq);
+                CREATE TABLE sales (check_id TEXT PRIMARY KEY, op_id TEXT NOT NULL UNIQUE, check_proto BLOB NOT NULL, committed_at INTEGER NOT NULL);
+                CREATE TABLE offline_redemptions (op_id TEXT PRIMARY KEY, card_number TEXT NOT NULL, points INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                    confirmed INTEGER NOT NULL, overspent INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX offline_redemptions_card ON offline_redemptions(card_number, confirmed);
+                CREATE TABLE card_cache (card_number TEXT PRIMARY KEY, snapshot BLOB NOT NULL, fetched_at INTEGER NOT NULL);
+                CREATE TABLE programs (program_id TEXT PRIMARY KEY, version TEXT NOT NULL, definition TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, result, synced_at)
+                    VALUES ('op-synced', 'sale', '4000000000001', 1, 1, x'00', 1, 0, 5, 0, x'01', 2),
+                           ('op-pending', 'sale', '4000000000001', 3, 3, x'00', 0, 1, 5, 40, NULL, NULL),
+                           ('op-parked', 'sale', '4000000000001', 4, 4, x'00', 2, 0, 5, 0, x'02', 5);
+                INSERT INTO sales VALUES ('check-1', 'op-pending', x'0a07636865636b2d31', 3);
+                INSERT INTO offline_redemptions VALUES ('op-pending', '4000000000001', 40, 3, 0, 0);
+                INSERT INTO meta VALUES ('cursor', '7');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var store = AgentStore.Open(path, _time);
+
+        var pending = Assert.Single(store.ReadPending(10));
+        Assert.Equal("op-pending", pending.OperationId);
+        Assert.Equal("op-parked", Assert.Single(store.ReadParked(10)).OperationId);
+        Assert.Equal((1L, 1L), (store.CountOutbox().Pending, store.CountOutbox().Parked));
+        Assert.Equal("check-1", store.FindSale(null, "op-pending")!.Value.Check.CheckId);
+        Assert.Equal("op-pending", store.FindSale("check-1", null)!.Value.OperationId);
+        Assert.Equal(40, store.UnconfirmedOfflinePoints("4000000000001"));
+        Assert.Equal("7", store.GetMeta("cursor"));
+        store.RecordOutcomes([new SyncOutcome("op-pending", OutboxState.Synced, [1], null, 0)]);
+        Assert.Equal(0, store.UnconfirmedOfflinePoints("4000000000001"));
+        var next = Sale();
+        store.Commit(next, null, 0);
+        Assert.True(Assert.Single(store.ReadPending(10)).Sequence > pending.Sequence);
+    }
 }

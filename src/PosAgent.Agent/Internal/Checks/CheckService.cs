@@ -234,7 +234,7 @@ internal sealed class CheckService
             var check = session.Check;
             var payment = request.Payment is null || IsEmpty(request.Payment) ? new PaymentSplit { CashMinor = check.TotalMinor } : request.Payment;
             ValidateParts(payment);
-            var (estimate, program, offlineCapped) = Estimate(session, payment, request.PromoCode, Guid.CreateVersion7().ToString());
+            var (estimate, program, offlineCapped) = Estimate(session, payment, request.PromoCode, Guid.CreateVersion7().ToString(), spendingLimit: true);
             return new QuoteResponse
             {
                 CheckId = check.CheckId,
@@ -275,7 +275,7 @@ internal sealed class CheckService
             ValidateParts(payment);
             cardNumber = session.CardNumber;
             card = session.Card;
-            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, operationId);
+            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, operationId, spendingLimit: payment.Points > 0);
             var minorPerPoint = program?.MinorPerPoint ?? 100;
             var paid = payment.CashMinor + payment.BankCardMinor + payment.LegalEntityMinor + payment.InsuranceMinor + (payment.Points * minorPerPoint);
             if (paid != session.Check.TotalMinor)
@@ -522,7 +522,7 @@ internal sealed class CheckService
     }
 
     private (SaleEstimate Estimate, ProgramInfo? Program, (long Max, string Binding, string Description) Limit) Estimate(
-        CheckSession session, PaymentSplit payment, string? promoCode, string transactionId)
+        CheckSession session, PaymentSplit payment, string? promoCode, string transactionId, bool spendingLimit)
     {
         var card = session.Card;
         if (card is null || session.CardNumber is null)
@@ -555,8 +555,10 @@ internal sealed class CheckService
         {
             limit = (0, "card_state", $"the card is {card.State}");
         }
-        else if (IsEstimateOnly(session))
+        else if (spendingLimit && IsEstimateOnly(session))
         {
+            // Only when points are being spent (or quoted): it reads this terminal's unconfirmed
+            // offline spending, which a cash commit does not need to wait for.
             var left = OfflineAllowanceLeft(session.CardNumber, card, program);
             if (left < limit.MaxSpendable)
             {

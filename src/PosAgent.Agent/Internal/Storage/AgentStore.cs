@@ -50,9 +50,27 @@ internal sealed record CachedProgram(string ProgramId, string Version, string De
 /// before <see cref="Commit"/> returns. One connection behind one lock: SQLite has a single
 /// writer anyway, and the statements are prepared once.
 /// </summary>
+/// <remarks>
+/// A commit's cost is the fsync of the WAL frames it appends, and that grows with the bytes, so
+/// the schema keeps the pages a commit dirties few and small: 1 KiB pages (new databases), an
+/// outbox with an INTEGER PRIMARY KEY (no AUTOINCREMENT: no sqlite_sequence page) and only the
+/// op_id index, checks and offline redemptions in WITHOUT ROWID tables (one b-tree each). There is
+/// no index on the outbox state: pending rows are found by a rowid range scan from a floor kept
+/// in memory (every row below it is synced or parked), and the pending/parked counts are kept in
+/// memory too (every write goes through this class). A sale commit touches three b-trees.
+/// </remarks>
 internal sealed class AgentStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+
+    /// <summary>Page size of new databases: a commit's WAL frames are whole pages, so small pages mean fewer bytes to fsync.</summary>
+    private const int PageSize = 1024;
+
+    /// <summary>A background checkpoint is due after this many written transactions (about 4 MiB of WAL)...</summary>
+    private const int CheckpointEveryWrites = 100;
+
+    /// <summary>...or this long after the last one if anything was written since.</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -62,19 +80,26 @@ internal sealed class AgentStore : IDisposable
     private readonly SqliteCommand _insertRedemption;
     private readonly SqliteCommand _markOutbox;
     private readonly SqliteCommand _confirmRedemption;
-    private readonly SqliteConnection _checkpointConnection;
-    private readonly Lock _checkpointGate = new();
+    private readonly SqliteCommand _begin;
+    private readonly SqliteCommand _commit;
+    private readonly SqliteCommand _rollback;
+    private readonly Dictionary<string, SqliteCommand> _queries = new(StringComparer.Ordinal);
     private bool _disposed;
+    private long _pendingFloor;
+    private long _pendingCount;
+    private long _parkedCount;
+    private long _writesSinceCheckpoint;
+    private DateTimeOffset _lastCheckpoint;
 
     private AgentStore(SqliteConnection connection, TimeProvider time)
     {
         _connection = connection;
-        _checkpointConnection = new SqliteConnection(connection.ConnectionString);
         _time = time;
+        _lastCheckpoint = time.GetUtcNow();
         _insertOutbox = Prepare(
-            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent) " +
-            "VALUES ($op, $kind, $card, $bt, $created, $payload, 0, $offline, $earned, $spent)",
-            "$op", "$kind", "$card", "$bt", "$created", "$payload", "$offline", "$earned", "$spent");
+            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id) " +
+            "VALUES ($op, $kind, $card, $bt, $created, $payload, 0, $offline, $earned, $spent, $check)",
+            "$op", "$kind", "$card", "$bt", "$created", "$payload", "$offline", "$earned", "$spent", "$check");
         _upsertSale = Prepare(
             "INSERT INTO sales(check_id, op_id, check_proto, committed_at) VALUES ($check, $op, $proto, $at) " +
             "ON CONFLICT(check_id) DO UPDATE SET check_proto = excluded.check_proto",
@@ -85,9 +110,16 @@ internal sealed class AgentStore : IDisposable
         _markOutbox = Prepare(
             "UPDATE outbox SET state = $state, result = $result, last_error = $error, synced_at = $at, attempts = attempts + 1 WHERE op_id = $op AND state = 0",
             "$state", "$result", "$error", "$at", "$op");
+        // The ledger is keyed by (card, op): the card comes from the outbox row (op_id index).
         _confirmRedemption = Prepare(
-            "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE op_id = $op",
+            "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE card_number = (SELECT card_number FROM outbox WHERE op_id = $op) AND op_id = $op",
             "$over", "$op");
+        _begin = Prepare("BEGIN");
+        _commit = Prepare("COMMIT");
+        _rollback = Prepare("ROLLBACK");
+        _pendingFloor = Scalar("SELECT COALESCE(MIN(seq), 0) FROM outbox WHERE state = 0");
+        _pendingCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 0");
+        _parkedCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 2");
     }
 
     public static AgentStore Open(string path, TimeProvider time)
@@ -107,9 +139,11 @@ internal sealed class AgentStore : IDisposable
         try
         {
             connection.Open();
-            // Checkpoints are run by Checkpoint() from the sync worker; the automatic one stays as
-            // a safety net only (40 MB of WAL), so a commit rarely pays for copying pages back.
-            Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;");
+            // page_size only takes effect on a new, empty database (before WAL mode writes the
+            // header); an existing one keeps its size. Checkpoints are run by CheckpointIfDue()
+            // from the sync worker; the automatic one stays as a safety net only (10,000 pages),
+            // so a commit never pays for copying pages back.
+            Execute(connection, $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;");
             Migrate(connection);
             return new AgentStore(connection, time);
         }
@@ -136,9 +170,22 @@ internal sealed class AgentStore : IDisposable
         }
 
         using var tx = connection.BeginTransaction();
+        if (version == 1)
+        {
+            // Schema 1 had an AUTOINCREMENT outbox with a state index and rowid tables for checks
+            // and offline redemptions (seven b-trees per sale); move the rows into schema 2.
+            Execute(connection, """
+                ALTER TABLE outbox RENAME TO outbox_v1;
+                ALTER TABLE sales RENAME TO sales_v1;
+                ALTER TABLE offline_redemptions RENAME TO offline_redemptions_v1;
+                DROP INDEX IF EXISTS outbox_state;
+                DROP INDEX IF EXISTS offline_redemptions_card;
+                """);
+        }
+
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS outbox (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq INTEGER PRIMARY KEY,
                 op_id TEXT NOT NULL UNIQUE,
                 kind TEXT NOT NULL,
                 card_number TEXT,
@@ -152,24 +199,24 @@ internal sealed class AgentStore : IDisposable
                 attempts INTEGER NOT NULL DEFAULT 0,
                 last_error TEXT,
                 result BLOB,
-                synced_at INTEGER
+                synced_at INTEGER,
+                check_id TEXT
             );
-            CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, seq);
             CREATE TABLE IF NOT EXISTS sales (
                 check_id TEXT PRIMARY KEY,
-                op_id TEXT NOT NULL UNIQUE,
+                op_id TEXT NOT NULL,
                 check_proto BLOB NOT NULL,
                 committed_at INTEGER NOT NULL
-            );
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS offline_redemptions (
-                op_id TEXT PRIMARY KEY,
                 card_number TEXT NOT NULL,
+                op_id TEXT NOT NULL,
                 points INTEGER NOT NULL,
                 created_at INTEGER NOT NULL,
                 confirmed INTEGER NOT NULL,
-                overspent INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE INDEX IF NOT EXISTS offline_redemptions_card ON offline_redemptions(card_number, confirmed);
+                overspent INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (card_number, op_id)
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS card_cache (
                 card_number TEXT PRIMARY KEY,
                 snapshot BLOB NOT NULL,
@@ -186,6 +233,22 @@ internal sealed class AgentStore : IDisposable
                 value TEXT NOT NULL
             );
             """);
+        if (version == 1)
+        {
+            Execute(connection, """
+                INSERT INTO outbox(seq, op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, attempts, last_error, result, synced_at, check_id)
+                    SELECT o.seq, o.op_id, o.kind, o.card_number, o.business_time, o.created_at, o.payload, o.state, o.offline, o.est_earned, o.est_spent, o.attempts, o.last_error, o.result, o.synced_at,
+                           (SELECT s.check_id FROM sales_v1 s WHERE s.op_id = o.op_id)
+                    FROM outbox_v1 o ORDER BY o.seq;
+                INSERT INTO sales(check_id, op_id, check_proto, committed_at) SELECT check_id, op_id, check_proto, committed_at FROM sales_v1;
+                INSERT INTO offline_redemptions(card_number, op_id, points, created_at, confirmed, overspent)
+                    SELECT card_number, op_id, points, created_at, confirmed, overspent FROM offline_redemptions_v1;
+                DROP TABLE outbox_v1;
+                DROP TABLE sales_v1;
+                DROP TABLE offline_redemptions_v1;
+                """);
+        }
+
         Execute(connection, $"PRAGMA user_version = {SchemaVersion}");
         tx.Commit();
     }
@@ -197,31 +260,36 @@ internal sealed class AgentStore : IDisposable
     public void Commit(OutboxOperation operation, Check? check, long offlineRedeemedPoints)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var payload = operation.Transaction.ToByteArray();
+        var checkProto = check?.ToByteArray();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var tx = _connection.BeginTransaction();
-            Run(_insertOutbox, tx,
-                operation.OperationId,
-                operation.Kind,
-                (object?)operation.CardNumber ?? DBNull.Value,
-                operation.BusinessTime.ToUnixTimeMilliseconds(),
-                now,
-                operation.Transaction.ToByteArray(),
-                operation.Offline ? 1 : 0,
-                operation.EstimatedEarned,
-                operation.EstimatedSpent);
-            if (check is not null)
+            InTransaction(() =>
             {
-                Run(_upsertSale, tx, check.CheckId, check.OperationId, check.ToByteArray(), now);
-            }
+                Run(_insertOutbox,
+                    operation.OperationId,
+                    operation.Kind,
+                    (object?)operation.CardNumber ?? DBNull.Value,
+                    operation.BusinessTime.ToUnixTimeMilliseconds(),
+                    now,
+                    payload,
+                    operation.Offline ? 1 : 0,
+                    operation.EstimatedEarned,
+                    operation.EstimatedSpent,
+                    (object?)check?.CheckId ?? DBNull.Value);
+                if (check is not null)
+                {
+                    Run(_upsertSale, check.CheckId, check.OperationId, checkProto!, now);
+                }
 
-            if (offlineRedeemedPoints > 0)
-            {
-                Run(_insertRedemption, tx, operation.OperationId, operation.CardNumber ?? string.Empty, offlineRedeemedPoints, now);
-            }
-
-            tx.Commit();
+                if (offlineRedeemedPoints > 0)
+                {
+                    Run(_insertRedemption, operation.OperationId, operation.CardNumber ?? string.Empty, offlineRedeemedPoints, now);
+                }
+            });
+            _pendingCount++;
+            _writesSinceCheckpoint++;
         }
     }
 
@@ -232,22 +300,33 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var tx = _connection.BeginTransaction();
-            foreach (var operation in operations)
+            InTransaction(() =>
             {
-                Run(_insertOutbox, tx, operation.OperationId, operation.Kind, (object?)operation.CardNumber ?? DBNull.Value,
-                    operation.BusinessTime.ToUnixTimeMilliseconds(), now, operation.Transaction.ToByteArray(),
-                    operation.Offline ? 1 : 0, operation.EstimatedEarned, operation.EstimatedSpent);
-            }
-
-            tx.Commit();
+                foreach (var operation in operations)
+                {
+                    Run(_insertOutbox, operation.OperationId, operation.Kind, (object?)operation.CardNumber ?? DBNull.Value,
+                        operation.BusinessTime.ToUnixTimeMilliseconds(), now, operation.Transaction.ToByteArray(),
+                        operation.Offline ? 1 : 0, operation.EstimatedEarned, operation.EstimatedSpent, DBNull.Value);
+                }
+            });
+            _pendingCount += operations.Count;
+            _writesSinceCheckpoint++;
         }
     }
 
     /// <summary>The oldest pending operations, in commit order.</summary>
-    public IReadOnlyList<PendingOperation> ReadPending(int limit) =>
-        Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE state = 0 ORDER BY seq LIMIT $limit",
-            ReadOperation, ("$limit", limit));
+    public IReadOnlyList<PendingOperation> ReadPending(int limit)
+    {
+        lock (_gate)
+        {
+            var rows = Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE seq >= $floor AND state = 0 ORDER BY seq LIMIT $limit",
+                ReadOperation, ("$floor", _pendingFloor), ("$limit", limit));
+            // Every row below the first pending one is done; with none pending, every row there is
+            // (rowids only grow: PruneSynced never deletes the newest row, so none is reused).
+            _pendingFloor = rows.Count > 0 ? rows[0].Sequence : Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
+            return rows;
+        }
+    }
 
     public PendingOperation? FindOperation(string operationId) =>
         Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE op_id = $op",
@@ -270,28 +349,31 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var tx = _connection.BeginTransaction();
-            foreach (var outcome in outcomes)
+            InTransaction(() =>
             {
-                if (Run(_markOutbox, tx, (int)outcome.State, outcome.Result, (object?)outcome.Error ?? DBNull.Value, now, outcome.OperationId) == 0)
+                foreach (var outcome in outcomes)
                 {
-                    continue;
-                }
+                    if (Run(_markOutbox, (int)outcome.State, outcome.Result, (object?)outcome.Error ?? DBNull.Value, now, outcome.OperationId) == 0)
+                    {
+                        continue;
+                    }
 
-                if (outcome.State == OutboxState.Synced)
-                {
-                    synced++;
-                }
-                else
-                {
-                    parked++;
-                }
+                    if (outcome.State == OutboxState.Synced)
+                    {
+                        synced++;
+                    }
+                    else
+                    {
+                        parked++;
+                    }
 
-                overspent += outcome.OverspentPoints;
-                Run(_confirmRedemption, tx, outcome.OverspentPoints, outcome.OperationId);
-            }
-
-            tx.Commit();
+                    overspent += outcome.OverspentPoints;
+                    Run(_confirmRedemption, outcome.OverspentPoints, outcome.OperationId);
+                }
+            });
+            _pendingCount -= synced + parked;
+            _parkedCount += parked;
+            _writesSinceCheckpoint++;
         }
 
         return (synced, parked, overspent);
@@ -303,13 +385,9 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var command = _connection.CreateCommand();
-            // Commit order is seq order, so the oldest pending row is the first by seq (an index seek).
-            command.CommandText = "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE state = 2), (SELECT created_at FROM outbox WHERE state = 0 ORDER BY seq LIMIT 1)";
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            DateTimeOffset? oldest = reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
-            return (reader.GetInt64(0), reader.GetInt64(1), oldest);
+            var oldest = Query("SELECT created_at FROM outbox WHERE seq >= $floor AND state = 0 ORDER BY seq LIMIT 1",
+                r => DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), ("$floor", _pendingFloor));
+            return (_pendingCount, _parkedCount, oldest.Count == 0 ? null : oldest[0]);
         }
     }
 
@@ -327,7 +405,7 @@ internal sealed class AgentStore : IDisposable
     {
         var rows = checkId is { Length: > 0 }
             ? Query("SELECT check_proto, op_id FROM sales WHERE check_id = $id", ReadSale, ("$id", checkId))
-            : Query("SELECT check_proto, op_id FROM sales WHERE op_id = $id", ReadSale, ("$id", operationId ?? string.Empty));
+            : Query("SELECT check_proto, op_id FROM sales WHERE check_id = (SELECT check_id FROM outbox WHERE op_id = $id) AND op_id = $id", ReadSale, ("$id", operationId ?? string.Empty));
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -415,47 +493,61 @@ internal sealed class AgentStore : IDisposable
             command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM offline_redemptions WHERE confirmed = 1 AND created_at < $before";
             command.ExecuteNonQuery();
-            command.CommandText = "DELETE FROM outbox WHERE state = 1 AND synced_at < $before";
+            // The newest row always stays, so rowids (the commit order) are never reused.
+            command.CommandText = "DELETE FROM outbox WHERE state = 1 AND synced_at < $before AND seq < (SELECT MAX(seq) FROM outbox)";
             var deleted = command.ExecuteNonQuery();
             tx.Commit();
+            _writesSinceCheckpoint++;
             return deleted;
         }
     }
 
-    /// <summary>Copies committed WAL pages into the database file (PASSIVE: never waits for the writer).</summary>
+    /// <summary>
+    /// Checkpoints when enough has been written since the last one (or some time has passed).
+    /// Not after every commit: a checkpoint fsyncs the database file beside the next commit's
+    /// WAL fsync, and once it has copied everything the next commit restarts the WAL and pays a
+    /// second fsync for its header.
+    /// </summary>
+    public bool CheckpointIfDue()
+    {
+        long writes;
+        lock (_gate)
+        {
+            writes = _writesSinceCheckpoint;
+        }
+
+        var now = _time.GetUtcNow();
+        if (writes < CheckpointEveryWrites && (writes == 0 || now - _lastCheckpoint < CheckpointInterval))
+        {
+            return false;
+        }
+
+        Checkpoint();
+        return true;
+    }
+
+    /// <summary>
+    /// Copies committed WAL pages into the database file. On the writer's own connection, between
+    /// two writes: with no read transaction open anywhere it copies everything, so the next commit
+    /// starts the WAL over and overwrites blocks already allocated instead of growing the file.
+    /// </summary>
     public void Checkpoint()
     {
-        lock (_checkpointGate)
+        lock (_gate)
         {
             if (_disposed)
             {
                 return;
             }
 
-            if (_checkpointConnection.State != System.Data.ConnectionState.Open)
-            {
-                _checkpointConnection.Open();
-                Execute(_checkpointConnection, "PRAGMA busy_timeout=0;");
-            }
-
-            try
-            {
-                Execute(_checkpointConnection, "PRAGMA wal_checkpoint(PASSIVE);");
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 5)
-            {
-                // Busy: the next pass checkpoints.
-            }
+            _writesSinceCheckpoint = 0;
+            _lastCheckpoint = _time.GetUtcNow();
+            Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE);");
         }
     }
 
     public void Dispose()
     {
-        lock (_checkpointGate)
-        {
-            _checkpointConnection.Dispose();
-        }
-
         lock (_gate)
         {
             if (_disposed)
@@ -469,6 +561,14 @@ internal sealed class AgentStore : IDisposable
             _insertRedemption.Dispose();
             _markOutbox.Dispose();
             _confirmRedemption.Dispose();
+            _begin.Dispose();
+            _commit.Dispose();
+            _rollback.Dispose();
+            foreach (var query in _queries.Values)
+            {
+                query.Dispose();
+            }
+
             _connection.Dispose();
         }
     }
@@ -494,8 +594,15 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var command = _connection.CreateCommand();
-            command.CommandText = sql;
+            // Commands are kept per SQL text: each keeps its statement prepared.
+            if (!_queries.TryGetValue(sql, out var command))
+            {
+                command = _connection.CreateCommand();
+                command.CommandText = sql;
+                _queries[sql] = command;
+            }
+
+            command.Parameters.Clear();
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue(name, value);
@@ -512,6 +619,16 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
+    private long Scalar(string sql)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
     private SqliteCommand Prepare(string sql, params string[] parameterNames)
     {
         var command = _connection.CreateCommand();
@@ -524,9 +641,32 @@ internal sealed class AgentStore : IDisposable
         return command;
     }
 
-    private static int Run(SqliteCommand command, SqliteTransaction tx, params object[] values)
+    /// <summary>
+    /// Runs the body in one transaction with prepared BEGIN / COMMIT statements (the connection's
+    /// BeginTransaction compiles both anew each time, and a commit's CPU time counts).
+    /// </summary>
+    private void InTransaction(Action body)
     {
-        command.Transaction = tx;
+        _begin.ExecuteNonQuery();
+        try
+        {
+            body();
+            _commit.ExecuteNonQuery();
+        }
+        catch
+        {
+            // A failed COMMIT may already have rolled back; only an open transaction is rolled back.
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+            {
+                _rollback.ExecuteNonQuery();
+            }
+
+            throw;
+        }
+    }
+
+    private static int Run(SqliteCommand command, params object[] values)
+    {
         for (var i = 0; i < values.Length; i++)
         {
             command.Parameters[i].Value = values[i];

@@ -66,7 +66,7 @@ internal sealed class SyncWorker
                 }
 
                 // Checkpoints run here, on their own connection, so commits never pay for them.
-                _store.Checkpoint();
+                _store.CheckpointIfDue();
                 if (_time.GetUtcNow() >= nextPrune)
                 {
                     _store.PruneSynced(_time.GetUtcNow() - _options.SyncedRetention);
