@@ -331,7 +331,9 @@ internal sealed class CheckService
                     new OutboxOperation(operationId, "sale", cardNumber, now, transaction, offline, earned, payment.Points),
                     committed,
                     offlinePoints);
-                session.Check.MergeFrom(committed);
+                // The session's own copy says committed too (not MergeFrom: it would append the lines again).
+                session.Check.State = CheckState.Committed;
+                session.Check.OperationId = operationId;
                 _open.TryRemove(committed.CheckId, out _);
                 AgentLog.Committed(_logger, "sale", operationId, Masking.Card(cardNumber), offline);
                 _sync.Poke();

@@ -75,14 +75,14 @@ internal sealed class AgentStore : IDisposable
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
-    private readonly SqliteCommand _insertOutbox;
-    private readonly SqliteCommand _upsertSale;
-    private readonly SqliteCommand _insertRedemption;
+    private readonly RawStatement _insertOutbox;
+    private readonly RawStatement _upsertSale;
+    private readonly RawStatement _insertRedemption;
     private readonly SqliteCommand _markOutbox;
     private readonly SqliteCommand _confirmRedemption;
-    private readonly SqliteCommand _begin;
-    private readonly SqliteCommand _commit;
-    private readonly SqliteCommand _rollback;
+    private readonly RawStatement _begin;
+    private readonly RawStatement _commit;
+    private readonly RawStatement _rollback;
     private readonly Dictionary<string, SqliteCommand> _queries = new(StringComparer.Ordinal);
     private bool _disposed;
     private long _pendingFloor;
@@ -96,17 +96,14 @@ internal sealed class AgentStore : IDisposable
         _connection = connection;
         _time = time;
         _lastCheckpoint = time.GetUtcNow();
-        _insertOutbox = Prepare(
+        _insertOutbox = new RawStatement(connection,
             "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id) " +
-            "VALUES ($op, $kind, $card, $bt, $created, $payload, 0, $offline, $earned, $spent, $check)",
-            "$op", "$kind", "$card", "$bt", "$created", "$payload", "$offline", "$earned", "$spent", "$check");
-        _upsertSale = Prepare(
-            "INSERT INTO sales(check_id, op_id, check_proto, committed_at) VALUES ($check, $op, $proto, $at) " +
-            "ON CONFLICT(check_id) DO UPDATE SET check_proto = excluded.check_proto",
-            "$check", "$op", "$proto", "$at");
-        _insertRedemption = Prepare(
-            "INSERT INTO offline_redemptions(op_id, card_number, points, created_at, confirmed) VALUES ($op, $card, $points, $at, 0)",
-            "$op", "$card", "$points", "$at");
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)");
+        _upsertSale = new RawStatement(connection,
+            "INSERT INTO sales(check_id, op_id, check_proto, committed_at) VALUES (?1, ?2, ?3, ?4) " +
+            "ON CONFLICT(check_id) DO UPDATE SET check_proto = excluded.check_proto");
+        _insertRedemption = new RawStatement(connection,
+            "INSERT INTO offline_redemptions(op_id, card_number, points, created_at, confirmed) VALUES (?1, ?2, ?3, ?4, 0)");
         _markOutbox = Prepare(
             "UPDATE outbox SET state = $state, result = $result, last_error = $error, synced_at = $at, attempts = attempts + 1 WHERE op_id = $op AND state = 0",
             "$state", "$result", "$error", "$at", "$op");
@@ -114,9 +111,9 @@ internal sealed class AgentStore : IDisposable
         _confirmRedemption = Prepare(
             "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE card_number = (SELECT card_number FROM outbox WHERE op_id = $op) AND op_id = $op",
             "$over", "$op");
-        _begin = Prepare("BEGIN");
-        _commit = Prepare("COMMIT");
-        _rollback = Prepare("ROLLBACK");
+        _begin = new RawStatement(connection, "BEGIN");
+        _commit = new RawStatement(connection, "COMMIT");
+        _rollback = new RawStatement(connection, "ROLLBACK");
         _pendingFloor = Scalar("SELECT COALESCE(MIN(seq), 0) FROM outbox WHERE state = 0");
         _pendingCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 0");
         _parkedCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 2");
@@ -267,25 +264,15 @@ internal sealed class AgentStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             InTransaction(() =>
             {
-                Run(_insertOutbox,
-                    operation.OperationId,
-                    operation.Kind,
-                    (object?)operation.CardNumber ?? DBNull.Value,
-                    operation.BusinessTime.ToUnixTimeMilliseconds(),
-                    now,
-                    payload,
-                    operation.Offline ? 1 : 0,
-                    operation.EstimatedEarned,
-                    operation.EstimatedSpent,
-                    (object?)check?.CheckId ?? DBNull.Value);
+                InsertOutbox(operation, now, payload, check?.CheckId);
                 if (check is not null)
                 {
-                    Run(_upsertSale, check.CheckId, check.OperationId, checkProto!, now);
+                    _upsertSale.Bind(1, check.CheckId).Bind(2, check.OperationId).Bind(3, checkProto!).Bind(4, now).Execute();
                 }
 
                 if (offlineRedeemedPoints > 0)
                 {
-                    Run(_insertRedemption, operation.OperationId, operation.CardNumber ?? string.Empty, offlineRedeemedPoints, now);
+                    _insertRedemption.Bind(1, operation.OperationId).Bind(2, operation.CardNumber ?? string.Empty).Bind(3, offlineRedeemedPoints).Bind(4, now).Execute();
                 }
             });
             _pendingCount++;
@@ -304,9 +291,7 @@ internal sealed class AgentStore : IDisposable
             {
                 foreach (var operation in operations)
                 {
-                    Run(_insertOutbox, operation.OperationId, operation.Kind, (object?)operation.CardNumber ?? DBNull.Value,
-                        operation.BusinessTime.ToUnixTimeMilliseconds(), now, operation.Transaction.ToByteArray(),
-                        operation.Offline ? 1 : 0, operation.EstimatedEarned, operation.EstimatedSpent, DBNull.Value);
+                    InsertOutbox(operation, now, operation.Transaction.ToByteArray(), null);
                 }
             });
             _pendingCount += operations.Count;
@@ -647,23 +632,37 @@ internal sealed class AgentStore : IDisposable
     /// </summary>
     private void InTransaction(Action body)
     {
-        _begin.ExecuteNonQuery();
+        _begin.Execute();
         try
         {
             body();
-            _commit.ExecuteNonQuery();
+            _commit.Execute();
         }
         catch
         {
             // A failed COMMIT may already have rolled back; only an open transaction is rolled back.
             if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
             {
-                _rollback.ExecuteNonQuery();
+                _rollback.Execute();
             }
 
             throw;
         }
     }
+
+    private void InsertOutbox(OutboxOperation operation, long now, byte[] payload, string? checkId) =>
+        _insertOutbox
+            .Bind(1, operation.OperationId)
+            .Bind(2, operation.Kind)
+            .Bind(3, operation.CardNumber)
+            .Bind(4, operation.BusinessTime.ToUnixTimeMilliseconds())
+            .Bind(5, now)
+            .Bind(6, payload)
+            .Bind(7, operation.Offline ? 1 : 0)
+            .Bind(8, operation.EstimatedEarned)
+            .Bind(9, operation.EstimatedSpent)
+            .Bind(10, checkId)
+            .Execute();
 
     private static int Run(SqliteCommand command, params object[] values)
     {

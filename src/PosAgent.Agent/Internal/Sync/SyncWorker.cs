@@ -76,8 +76,14 @@ internal sealed class SyncWorker
                 var wait = result.Error is { } e && e.StartsWith("credentials", StringComparison.Ordinal) ? _options.AuthFailureDelay : _options.PollInterval;
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var delay = Task.Delay(wait, _time, timer.Token);
-                await Task.WhenAny(delay, _signal.WaitAsync(timer.Token)).ConfigureAwait(false);
+                var woken = _signal.WaitAsync(timer.Token);
+                var first = await Task.WhenAny(delay, woken).ConfigureAwait(false);
                 await timer.CancelAsync().ConfigureAwait(false);
+                if (first == woken && _options.CommitDelay > TimeSpan.Zero)
+                {
+                    // Woken by a commit: let its answer go out first (and the next commits join the batch).
+                    await Task.Delay(_options.CommitDelay, _time, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
