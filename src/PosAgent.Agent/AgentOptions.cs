@@ -137,6 +137,12 @@ public sealed class SyncOptions
     /// <summary>Operations per SubmitTransactions call (1..500). Default 250.</summary>
     public int BatchSize { get; set; } = AgentDefaults.BatchSize;
 
+    /// <summary>
+    /// Batches sent at once while draining a backlog (1..16); a card's operations always travel
+    /// in one lane, in commit order. Default 4.
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = AgentDefaults.MaxBatchesInFlight;
+
     /// <summary>Timeout of one attempt of a call to the central service. Default 5 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = AgentDefaults.AttemptTimeout;
 
@@ -188,6 +194,11 @@ public sealed class SyncOptions
         if (BatchSize is < 1 or > 500)
         {
             problems.Add($"sync.batchSize: {BatchSize} must be 1..500");
+        }
+
+        if (MaxBatchesInFlight is < 1 or > 16)
+        {
+            problems.Add($"sync.maxBatchesInFlight: {MaxBatchesInFlight} must be 1..16");
         }
 
         if (MaxRetryAttempts is < 0 or > 20)
@@ -296,6 +307,7 @@ public static class AgentDefaults
     public const string SocketMode = "660";
     public const string TcpAddress = "127.0.0.1";
     public const int BatchSize = 250;
+    public const int MaxBatchesInFlight = 4;
     public const int MaxRetryAttempts = 3;
     public const double BreakFailureRatio = 0.5;
     public const int BreakMinimumThroughput = 3;

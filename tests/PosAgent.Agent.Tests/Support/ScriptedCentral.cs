@@ -17,6 +17,18 @@ internal sealed class ScriptedCentral : ICentralClient
 
     public int SubmitCalls;
 
+    private readonly TaskCompletionSource _allInFlight = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private int _maxInFlight;
+
+    /// <summary>When set, the first calls are held until this many are in flight at once (proves concurrency).</summary>
+    public int? HoldUntilInFlight { get; set; }
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Transaction ids in the order the calls carried them.</summary>
+    public List<string> Received { get; } = [];
+
     public List<int> BatchSizes { get; } = [];
 
     /// <summary>Decides each transaction's result (default: applied, 0 points).</summary>
@@ -37,12 +49,46 @@ internal sealed class ScriptedCentral : ICentralClient
 
     public void FailNextWhen(Func<SubmitTransactionsRequest, Exception?> failure) => _failures.Enqueue(failure);
 
-    public Task<SubmitTransactionsResponse> SubmitTransactionsAsync(SubmitTransactionsRequest request, CancellationToken cancellationToken)
+    public async Task<SubmitTransactionsResponse> SubmitTransactionsAsync(SubmitTransactionsRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref SubmitCalls);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            InterlockedMax(ref _maxInFlight, inFlight);
+            if (HoldUntilInFlight is { } hold)
+            {
+                if (inFlight >= hold)
+                {
+                    _allInFlight.TrySetResult();
+                }
+
+                await _allInFlight.Task.WaitAsync(cancellationToken);
+            }
+
+            return Answer(request);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var before && before != seen)
+        {
+            seen = before;
+        }
+    }
+
+    private SubmitTransactionsResponse Answer(SubmitTransactionsRequest request)
+    {
         lock (BatchSizes)
         {
             BatchSizes.Add(request.Transactions.Count);
+            Received.AddRange(request.Transactions.Select(t => t.TransactionId));
         }
 
         if (Down is { } down)
@@ -71,7 +117,7 @@ internal sealed class ScriptedCentral : ICentralClient
             response.Results.Add(result);
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) => Fail<AuthorizeRedemptionResponse>();

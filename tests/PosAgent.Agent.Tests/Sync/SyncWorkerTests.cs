@@ -41,7 +41,7 @@ public sealed class SyncWorkerTests : IDisposable
         _dir.Dispose();
     }
 
-    private List<string> Commit(int count, long estimatedEarned = 0, long spentOffline = 0)
+    private List<string> Commit(int count, long estimatedEarned = 0, long spentOffline = 0, string card = "7800000000000001")
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
@@ -51,7 +51,7 @@ public sealed class SyncWorkerTests : IDisposable
             {
                 TransactionId = id,
                 BusinessTime = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
-                CardNumber = "7800000000000001",
+                CardNumber = card,
                 Offline = spentOffline > 0,
                 Sale = new Sale { Lines = { new SaleLine { LineId = "1", Category = "medical", UnitPriceMinor = 1000, Quantity = 1 } } },
             };
@@ -283,5 +283,39 @@ public sealed class SyncWorkerTests : IDisposable
         public Task<Card> IssueCardAsync(IssueCardRequest request, CancellationToken cancellationToken) => inner.IssueCardAsync(request, cancellationToken);
 
         public Task<ReplaceCardResponse> ReplaceCardAsync(ReplaceCardRequest request, CancellationToken cancellationToken) => inner.ReplaceCardAsync(request, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Drain_BacklogOnManyCards_BatchesInFlightTogetherEachCardInCommitOrder()
+    {
+        _options.MaxBatchesInFlight = 4;
+        var cards = Enumerable.Range(1, 12).Select(i => "78000000000000" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var lanesUsed = SyncWorker.DealIntoLanes(
+            [.. cards.Select((c, i) => new PendingOperation(i, "op" + i, "sale", c, _time.GetUtcNow(), [], false, 0, 0, OutboxState.Pending, null, null))], 4).Count;
+        Assert.Equal(4, lanesUsed);
+        var byCard = new Dictionary<string, List<string>>();
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var card in cards)
+            {
+                (byCard.TryGetValue(card, out var list) ? list : byCard[card] = []).AddRange(Commit(1, card: card));
+            }
+        }
+
+        _central.HoldUntilInFlight = 4;
+
+        var result = await DrainAsync();
+
+        Assert.Null(result.Error);
+        Assert.Equal(60, result.Synced);
+        Assert.Equal(4, _central.MaxInFlight);
+        Assert.Equal(60, _central.Applied.Count);
+        Assert.Equal(60, _central.Received.Count);
+        foreach (var (card, committed) in byCard)
+        {
+            Assert.Equal(committed, _central.Received.Where(committed.Contains).ToList());
+        }
+
+        Assert.Equal(0, _store.CountOutbox().Pending);
     }
 }

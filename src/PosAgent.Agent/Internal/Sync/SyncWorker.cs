@@ -106,7 +106,16 @@ internal sealed class SyncWorker
         }
     }
 
-    /// <summary>Sends batches until the outbox is empty or the central service cannot take more now.</summary>
+    /// <summary>
+    /// Sends batches until the outbox is empty or the central service cannot take more now. Up to
+    /// <see cref="SyncOptions.MaxBatchesInFlight"/> batches are in flight at once, so the drain is
+    /// bound by the central service's ingestion rather than by the round trips: the oldest pending
+    /// operations are read as one window and dealt into lanes by card, each lane sent in commit
+    /// order (a card's refund never overtakes its sale, its redemption never overtakes the sale
+    /// that earned the points); the next window starts when every lane is done. Exactly once
+    /// still holds: every operation keeps its id, the central service applies an id once, and
+    /// each result is recorded against its id.
+    /// </summary>
     public async Task<SyncPassResult> DrainAsync(CancellationToken cancellationToken)
     {
         if (!_central.Configured)
@@ -115,18 +124,21 @@ internal sealed class SyncWorker
         }
 
         int synced = 0, parked = 0;
+        var lanes = Math.Max(1, _options.MaxBatchesInFlight);
         while (true)
         {
-            var batch = _store.ReadPending(_options.BatchSize);
-            if (batch.Count == 0)
+            var window = _store.ReadPending(_options.BatchSize * lanes);
+            if (window.Count == 0)
             {
                 return new SyncPassResult(synced, parked, false, null);
             }
 
-            var (s, p, error) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            var results = await Task.WhenAll(DealIntoLanes(window, lanes).Select(lane => SendLaneAsync(lane, cancellationToken))).ConfigureAwait(false);
+            var s = results.Sum(r => r.Synced);
+            var p = results.Sum(r => r.Parked);
             synced += s;
             parked += p;
-            if (error is not null)
+            if (results.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
             {
                 PublishState(synced, error);
                 return new SyncPassResult(synced, parked, true, error);
@@ -136,6 +148,49 @@ internal sealed class SyncWorker
             AgentLog.Synced(_logger, s);
             PublishState(s);
         }
+    }
+
+    /// <summary>Deals a window into lanes by card (operations without a card go to the first lane); each lane keeps commit order.</summary>
+    internal static List<List<PendingOperation>> DealIntoLanes(IReadOnlyList<PendingOperation> window, int lanes)
+    {
+        var dealt = new List<PendingOperation>[lanes];
+        foreach (var operation in window)
+        {
+            var lane = operation.CardNumber is { Length: > 0 } card ? (int)(StableHash(card) % (uint)lanes) : 0;
+            (dealt[lane] ??= []).Add(operation);
+        }
+
+        return [.. dealt.Where(l => l is not null)];
+    }
+
+    // FNV-1a: the same card always lands in the same lane (string.GetHashCode differs per process).
+    private static uint StableHash(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+
+    /// <summary>Sends one lane in batches, in order; stops at the first batch that could not be sent.</summary>
+    private async Task<(int Synced, int Parked, string? Error)> SendLaneAsync(List<PendingOperation> lane, CancellationToken cancellationToken)
+    {
+        int synced = 0, parked = 0;
+        foreach (var batch in lane.Chunk(_options.BatchSize))
+        {
+            var (s, p, error) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            synced += s;
+            parked += p;
+            if (error is not null)
+            {
+                return (synced, parked, error);
+            }
+        }
+
+        return (synced, parked, null);
     }
 
     private async Task<(int Synced, int Parked, string? Error)> SendAsync(IReadOnlyList<PendingOperation> batch, CancellationToken cancellationToken)
