@@ -20,6 +20,7 @@ internal static class DrainBenchmark
     {
         var count = int.Parse(BenchSupport.Arg(args, "--operations", "100000"), CultureInfo.InvariantCulture);
         var batch = int.Parse(BenchSupport.Arg(args, "--batch", "500"), CultureInfo.InvariantCulture);
+        var inFlight = int.Parse(BenchSupport.Arg(args, "--in-flight", "4"), CultureInfo.InvariantCulture);
         // --null-central: the same drain against an in-process stand-in that accepts every
         // transaction at once, to show the agent's own share of the time.
         var nullCentral = args.Contains("--null-central");
@@ -60,6 +61,7 @@ internal static class DrainBenchmark
                 CentralToken = token,
             };
             options.Sync.BatchSize = batch;
+            options.Sync.MaxBatchesInFlight = inFlight;
             Directory.CreateDirectory(options.DataDirectory);
             var seeding = Stopwatch.StartNew();
             using (var store = AgentStore.Open(options.DatabasePath, TimeProvider.System))
@@ -119,7 +121,7 @@ internal static class DrainBenchmark
 
             drain.Stop();
             var (_, parked, _) = host.Parts.Store.CountOutbox();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Drained {count:N0} offline sales (2 lines, 200 cards) in batches of {batch} to {(nullCentral ? "a null central (accepts at once, no network)" : "the central service (in-process, SQLite, h2c loopback)")}: {drain.Elapsed.TotalSeconds:F1} s = {count / drain.Elapsed.TotalSeconds:N0} operations/s; parked {parked}; seeding the outbox took {seeding.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Drained {count:N0} offline sales (2 lines, 200 cards) in batches of {batch} ({inFlight} in flight) to {(nullCentral ? "a null central (accepts at once, no network)" : "the central service (in-process, SQLite, h2c loopback)")}: {drain.Elapsed.TotalSeconds:F1} s = {count / drain.Elapsed.TotalSeconds:N0} operations/s; parked {parked}; seeding the outbox took {seeding.Elapsed.TotalSeconds:F1} s"));
             return parked == 0 ? 0 : 1;
         }
         finally
