@@ -102,19 +102,23 @@ internal sealed class CentralFixture : IAsyncDisposable
         }, CancellationToken.None).WithTimeout();
     }
 
-    /// <summary>Gives a card usable points (an operator adjustment).</summary>
-    public async Task GrantAsync(string cardNumber, long points)
+    /// <summary>Gives a card points through one of its program's events (e.g. RT's "survey": 100..1000, usable at once); fails if the central service refuses.</summary>
+    public async Task GrantAsync(string cardNumber, long points, string kind)
     {
         using var channel = GrpcChannel.ForAddress(Address);
-        await channel.UnaryAsync(Grant, new GrantPointsRequest
+        var result = await channel.UnaryAsync(Grant, new GrantPointsRequest
         {
             OperationId = "grant-" + Guid.NewGuid().ToString("N"),
             CardNumber = cardNumber,
-            Kind = "adjustment",
+            Kind = kind,
             Points = points,
             Reason = "test",
             BusinessTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
         }, new CallOptions(new Metadata { { "authorization", "Bearer " + _adminToken } })).WithTimeout();
+        if (result.Outcome == TransactionOutcome.Rejected)
+        {
+            throw new InvalidOperationException($"grant refused: {result.Rejection?.Message}");
+        }
     }
 
     public async Task<CardSnapshot> SnapshotAsync(string cardNumber)

@@ -80,6 +80,9 @@ internal static class TestCards
         return body + (char)('0' + ((10 - (sum % 10)) % 10));
     }
 
+    /// <summary>An RT card: 16 digits, prefix 6400, Luhn check digit.</summary>
+    public static string Rt(int n) => WithLuhn("6400" + n.ToString("D11", System.Globalization.CultureInfo.InvariantCulture));
+
     public static string WithLuhn(string body)
     {
         var sum = 0;

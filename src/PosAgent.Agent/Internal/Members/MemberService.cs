@@ -112,6 +112,13 @@ internal sealed class MemberService
         };
         var response = await _central.CallOnlineOnlyAsync("Registering a member", (c, ct) => c.RegisterMemberAsync(call, ct), cancellationToken).ConfigureAwait(false);
         var result = new RegisterMemberResponse { MemberId = response.Member?.MemberId ?? string.Empty };
+        if (response.Member?.MemberId is { Length: > 0 } memberId && response.Account?.AccountId is { Length: > 0 } accountId)
+        {
+            // The central service issues cards to the member's account in the program; the local
+            // API speaks of members, so the terminal remembers which account a member it registered has.
+            _store.SetMeta(AccountKey(memberId), accountId);
+        }
+
         if (response.Card is { } issued)
         {
             result.Card = await SummarizeIssuedAsync(issued.CardNumber, cancellationToken).ConfigureAwait(false);
@@ -128,13 +135,15 @@ internal sealed class MemberService
         }
 
         var number = request.CardNumber.Length > 0 ? CardNumber(request.CardNumber, "card_number") : string.Empty;
+        // A member registered at this terminal is known by member id; an account id is taken as is.
+        var accountId = _store.GetMeta(AccountKey(request.MemberId)) ?? request.MemberId;
         var card = await _central.CallOnlineOnlyAsync("Issuing a card", async (c, ct) =>
         {
             // The terminal API issues cards to an account: the member's account in the program.
             return await c.IssueCardAsync(new Loyalty.IssueCardRequest
             {
                 RequestId = Guid.CreateVersion7().ToString(),
-                AccountId = request.MemberId,
+                AccountId = accountId,
                 CardNumber = number,
                 BusinessTime = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
             }, ct).ConfigureAwait(false);
@@ -165,7 +174,15 @@ internal sealed class MemberService
     public async Task<ListRewardsResponse> ListRewardsAsync(ListRewardsRequest request, CancellationToken cancellationToken)
     {
         var number = CardNumber(request.CardNumber, "card_number");
-        var programId = _cards.Find(number)?.ProgramId ?? string.Empty;
+        var programId = _cards.Find(number)?.ProgramId;
+        if (string.IsNullOrEmpty(programId))
+        {
+            // Not cached here yet: the card's program comes from the central service (needed online anyway).
+            var snapshot = await _central.CallOnlineOnlyAsync("The rewards catalog", (c, ct) => c.GetCardSnapshotAsync(new Loyalty.GetCardSnapshotRequest { CardNumber = number }, ct), cancellationToken).ConfigureAwait(false);
+            _cards.Put(snapshot);
+            programId = snapshot.ProgramId;
+        }
+
         var response = await _central.CallOnlineOnlyAsync("The rewards catalog", (c, ct) => c.ListRewardsAsync(new Loyalty.ListRewardsRequest { ProgramId = programId, CardNumber = number }, ct), cancellationToken).ConfigureAwait(false);
         var result = new ListRewardsResponse();
         foreach (var reward in response.Rewards)
@@ -242,6 +259,8 @@ internal sealed class MemberService
 
         return new CardSummary { MaskedNumber = Masking.Card(cardNumber), State = CardState.Active, Source = DataSource.Central };
     }
+
+    private static string AccountKey(string memberId) => "account-of-member:" + memberId;
 
     private static string CardNumber(string? value, string field)
     {
