@@ -63,6 +63,9 @@ public interface IStoreSession
     /// <summary>Reads accounts; with <paramref name="forUpdate"/> they stay locked until the transaction ends (PostgreSQL).</summary>
     Task<IReadOnlyDictionary<string, AccountRecord>> GetAccountsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken);
 
+    /// <summary>The current version of each account (locked like <see cref="GetAccountsAsync"/> with <paramref name="forUpdate"/>), to tell which changed since a snapshot.</summary>
+    Task<IReadOnlyDictionary<string, long>> GetAccountVersionsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<AccountRecord>> ListAccountsByMemberAsync(string memberId, CancellationToken cancellationToken);
 
     /// <summary>Writes a new state if the stored version is still <paramref name="expectedVersion"/>; else throws <see cref="StoreConflictException"/>.</summary>

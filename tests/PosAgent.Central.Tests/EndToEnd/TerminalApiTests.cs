@@ -23,6 +23,35 @@ public sealed class TerminalApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SubmitTransactions_ManyBatchesOnFewCardsConcurrently_NoUpdateLost()
+    {
+        var cards = new List<string>();
+        for (var c = 0; c < 3; c++)
+        {
+            cards.Add(await _h.RegisterAsync("INV-KZ"));
+        }
+
+        var welcome = (await _h.Terminal.SnapshotAsync(cards[0]).WithTimeout()).Balance.Balance;
+        var clients = Enumerable.Range(0, 4).Select(_ => _h.Client(_h.TerminalToken)).ToList();
+        var batches = Enumerable.Range(0, 16).Select(b => Enumerable.Range(0, 6).Select(k =>
+            Tx.Sale(cards[k % 3], Now.AddMinutes(-200 + (b * 6) + k), cashMinor: 100_000 + (k * 50_000), id: $"c-{b}-{k}")).ToArray()).ToList();
+
+        // All at once: each batch is worked out from a snapshot that other batches' writes overtake,
+        // so the write must notice the accounts that moved and work those out again.
+        var responses = await Task.WhenAll(batches.Select((batch, b) => clients[b % clients.Count].SubmitAsync(batch))).WithTimeout(TimeSpan.FromSeconds(60));
+
+        var results = responses.SelectMany(r => r.Results).ToList();
+        Assert.Equal(96, results.Count);
+        Assert.All(results, r => Assert.Equal(TransactionOutcome.Applied, r.Outcome));
+        foreach (var card in cards)
+        {
+            var earned = batches.SelectMany(b => b).Zip(results).Where(p => p.First.CardNumber == card).Sum(p => p.Second.PointsEarned);
+            var balance = (await _h.Terminal.SnapshotAsync(card).WithTimeout()).Balance.Balance;
+            Assert.Equal(welcome + earned, balance);
+        }
+    }
+
+    [Fact]
     public async Task SubmitTransactions_SaleThenSameIdAgain_AppliedOnceDuplicateReturnsOriginal()
     {
         var card = await _h.RegisterAsync("INV-KZ");

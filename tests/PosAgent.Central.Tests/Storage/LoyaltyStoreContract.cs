@@ -160,6 +160,96 @@ public abstract class LoyaltyStoreContract<TProvider> : IClassFixture<TProvider>
         Assert.Equal("2026-03-02", (await _store.ReadAsync((s, ct) => s.GetLastJobRunAsync(job, ct), CancellationToken.None))!.Period);
     }
 
+    [Fact]
+    public async Task WriteAsync_OneOfConcurrentWritesThrows_OnlyItsChangesRolledBack()
+    {
+        var account = await CreateAccountAsync();
+        var ids = Enumerable.Range(0, 12).Select(i => $"tx-{i}-{Guid.NewGuid():N}").ToList();
+
+        // Concurrent writes share one transaction on SQLite (group commit): the failing one must
+        // take only its own rows with it.
+        var writes = ids.Select((id, i) => _store.WriteAsync(async (s, ct) =>
+        {
+            await s.InsertEntriesAsync([Entry(id, account, $"writer {i}")], ct);
+            return i == 5 ? throw new InvalidOperationException("writer 5 fails after its insert") : i;
+        }, CancellationToken.None)).ToList();
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => writes[5]).WithTimeout();
+        var landed = await Task.WhenAll(writes.Where((_, i) => i != 5)).WithTimeout();
+        var stored = await _store.ReadAsync((s, ct) => s.GetEntriesAsync(ids, ct), CancellationToken.None).WithTimeout();
+
+        Assert.Equal("writer 5 fails after its insert", failure.Message);
+        Assert.Equal(11, landed.Length);
+        Assert.Equal(ids.Where((_, i) => i != 5).Order(), stored.Keys.Order());
+    }
+
+    [Fact]
+    public async Task WriteAsync_WorkMeetsConflictOnce_RunAgainAndLandsOnce()
+    {
+        var account = await CreateAccountAsync();
+        var id = "tx-" + Guid.NewGuid().ToString("N");
+        var calls = 0;
+
+        var result = await _store.WriteAsync(async (s, ct) =>
+        {
+            await s.InsertEntriesAsync([Entry(id, account, "conflicted first")], ct);
+            return ++calls == 1 ? throw new StoreConflictException("simulated race") : calls;
+        }, CancellationToken.None).WithTimeout();
+        var stored = await _store.ReadAsync((s, ct) => s.GetEntriesAsync([id], ct), CancellationToken.None).WithTimeout();
+
+        Assert.Equal(2, result);
+        Assert.Single(stored);
+    }
+
+    [Fact]
+    public async Task WriteAsync_CancelledWhileWaiting_ThrowsAndWritesNothing()
+    {
+        var account = await CreateAccountAsync();
+        var id = "tx-" + Guid.NewGuid().ToString("N");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+
+        var blocker = _store.WriteAsync(async (s, ct) =>
+        {
+            started.SetResult();
+            await release.Task;
+            return 0;
+        }, CancellationToken.None);
+        await started.Task.WithTimeout();
+        var waiting = _store.WriteAsync(async (s, ct) =>
+        {
+            ct.ThrowIfCancellationRequested();
+            await s.InsertEntriesAsync([Entry(id, account, "must not land")], ct);
+            return 1;
+        }, cancel.Token);
+        await cancel.CancelAsync();
+        release.SetResult();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting).WithTimeout();
+        await blocker.WithTimeout();
+        var stored = await _store.ReadAsync((s, ct) => s.GetEntriesAsync([id], ct), CancellationToken.None).WithTimeout();
+        Assert.Empty(stored);
+    }
+
+    [Fact]
+    public async Task GetAccountVersions_AfterUpdate_ReturnsCurrentVersionOfEach()
+    {
+        var first = await CreateAccountAsync();
+        var second = await CreateAccountAsync();
+        await _store.WriteAsync(async (s, ct) =>
+        {
+            var account = (await s.GetAccountsAsync([first], forUpdate: true, ct))[first];
+            await s.UpdateAccountAsync(account with { Version = account.Version + 1 }, account.Version, ct);
+            return 0;
+        }, CancellationToken.None).WithTimeout();
+
+        var versions = await _store.ReadAsync((s, ct) => s.GetAccountVersionsAsync([first, second, "a-missing"], forUpdate: false, ct), CancellationToken.None).WithTimeout();
+
+        Assert.Equal(2, versions[first]);
+        Assert.Equal(1, versions[second]);
+        Assert.False(versions.ContainsKey("a-missing"));
+    }
+
     private async Task<string> CreateAccountAsync()
     {
         var member = "m-" + Guid.NewGuid().ToString("N");

@@ -34,8 +34,40 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
 
         // The active programs are read before the transaction so a slow reload never holds row locks.
         var active = await programs.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var batch = new IngestionBatch(caller, request.Transactions, active, time.GetUtcNow());
+
+        // The batch is worked out from a snapshot, outside the write transaction, so the rules
+        // engine's share runs beside other batches' writes instead of queueing behind them. The
+        // write then locks the accounts and works out again only those that changed since the
+        // snapshot. Anything else that moved (a transaction applied meanwhile hits the ledger's
+        // unique id) rolls the write back, and the next attempt works the whole batch out inside
+        // the transaction.
+        await store.ReadAsync(
+            async (s, ct) =>
+            {
+                await PrepareAsync(s, batch, lockAccounts: false, ct).ConfigureAwait(false);
+                return batch;
+            },
+            cancellationToken).ConfigureAwait(false);
+        var fromSnapshot = true;
         var results = await store.WriteAsync(
-            (s, ct) => ApplyBatchAsync(s, caller, request.Transactions, active, ct), cancellationToken).ConfigureAwait(false);
+            async (s, ct) =>
+            {
+                if (fromSnapshot)
+                {
+                    fromSnapshot = false;
+                    await RefreshChangedAccountsAsync(s, batch, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await PrepareAsync(s, batch, lockAccounts: true, ct).ConfigureAwait(false);
+                }
+
+                await s.UpdateAccountsAsync(batch.Updates(), ct).ConfigureAwait(false);
+                await s.InsertEntriesAsync(batch.Entries(), ct).ConfigureAwait(false);
+                return batch.Results();
+            },
+            cancellationToken).ConfigureAwait(false);
 
         var response = new SubmitTransactionsResponse();
         response.Results.AddRange(results);
@@ -48,20 +80,21 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         return response;
     }
 
-    private async Task<TransactionResult[]> ApplyBatchAsync(
-        IStoreSession s, Caller caller, IList<TerminalTransaction> txs, IReadOnlyDictionary<string, ProgramRecord> active, CancellationToken ct)
+    /// <summary>Duplicates, cards, refunds' originals and accounts read, then every account's transactions applied in business-time order.</summary>
+    private async Task PrepareAsync(IStoreSession s, IngestionBatch batch, bool lockAccounts, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var results = new TransactionResult[txs.Count];
+        batch.Reset();
+        var txs = batch.Transactions;
+        var now = batch.Now;
         var existing = await s.GetEntriesAsync(txs.Select(t => t.TransactionId).ToList(), ct).ConfigureAwait(false);
-        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var pending = new List<int>();
+        var firstIndex = batch.FirstIndex;
+        var pending = batch.Pending;
         for (var i = 0; i < txs.Count; i++)
         {
             var id = txs[i].TransactionId;
             if (existing.TryGetValue(id, out var entry))
             {
-                results[i] = Duplicate(TransactionResult.Parser.ParseFrom(entry.Result));
+                batch.Answers[i] = IngestionBatch.Duplicate(TransactionResult.Parser.ParseFrom(entry.Result));
             }
             else if (!firstIndex.ContainsKey(id))
             {
@@ -78,7 +111,6 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             .ToList();
         var originals = await s.GetEntriesAsync(originalIds, ct).ConfigureAwait(false);
         var accountOf = new Dictionary<int, string>();
-        var saleOf = new Dictionary<int, TerminalTransaction>();
         foreach (var i in pending)
         {
             var tx = txs[i];
@@ -101,24 +133,24 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
 
                 if (original is null || accountId is null)
                 {
-                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "original_not_found", $"Sale {originalId} was not applied here; a refund needs the original sale's transaction id.");
+                    batch.Answers[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "original_not_found", $"Sale {originalId} was not applied here; a refund needs the original sale's transaction id.");
                     continue;
                 }
 
                 if (tx.CardNumber.Length > 0 && (!cards.TryGetValue(tx.CardNumber, out var given) || given.AccountId != accountId))
                 {
-                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, accountId, "card_mismatch", "The card given is not the card of the original sale's account.");
+                    batch.Answers[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, accountId, "card_mismatch", "The card given is not the card of the original sale's account.");
                     continue;
                 }
 
                 accountOf[i] = accountId;
-                saleOf[i] = original;
+                batch.SaleOf[i] = original;
                 continue;
             }
 
             if (!cards.TryGetValue(tx.CardNumber, out var card))
             {
-                results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "card_not_found", $"Card {CardNumberFormat.Mask(tx.CardNumber)} is not registered.");
+                batch.Answers[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, null, "card_not_found", $"Card {CardNumberFormat.Mask(tx.CardNumber)} is not registered.");
                 continue;
             }
 
@@ -132,93 +164,93 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             };
             if (refusal is { } r)
             {
-                results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, card.AccountId, r.Item1, r.Item2);
+                batch.Answers[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, card.AccountId, r.Item1, r.Item2);
                 continue;
             }
 
             accountOf[i] = card.AccountId;
         }
 
-        var accounts = await s.GetAccountsAsync(accountOf.Values.ToHashSet(StringComparer.Ordinal), forUpdate: true, ct).ConfigureAwait(false);
-        var entries = new List<LedgerEntry>(pending.Count);
-        var updates = new List<(AccountRecord, long)>();
         foreach (var group in accountOf.GroupBy(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal))
         {
-            var account = accounts[group.Key];
-            var ordered = group.OrderBy(i => txs[i].BusinessTime.ToDateTimeOffset()).ThenBy(i => i).ToList();
-            if (!active.TryGetValue(account.ProgramId, out var program))
-            {
-                foreach (var i in ordered)
-                {
-                    results[i] = ProtoMapping.Rejected(txs[i].TransactionId, txs[i].BusinessTime.ToDateTimeOffset(), now, account.AccountId, "program_not_active", $"Program {account.ProgramId} has no active version.");
-                }
+            batch.Groups[group.Key] = group.OrderBy(i => txs[i].BusinessTime.ToDateTimeOffset()).ThenBy(i => i).ToList();
+        }
 
-                continue;
-            }
+        var accounts = await s.GetAccountsAsync(batch.Groups.Keys, forUpdate: lockAccounts, ct).ConfigureAwait(false);
+        foreach (var account in accounts.Values)
+        {
+            ApplyToAccount(batch, account);
+        }
+    }
 
-            var engine = programs.Engine(program);
-            var state = _states.Get(account.AccountId, account.StateJson);
-            var changed = false;
+    /// <summary>Locks the batch's accounts and works out again those written since the snapshot the batch was prepared from.</summary>
+    private async Task RefreshChangedAccountsAsync(IStoreSession s, IngestionBatch batch, CancellationToken ct)
+    {
+        var versions = await s.GetAccountVersionsAsync(batch.Groups.Keys, forUpdate: true, ct).ConfigureAwait(false);
+        var changed = batch.Groups.Keys.Where(id => versions[id] != batch.VersionRead[id]).ToList();
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        var accounts = await s.GetAccountsAsync(changed, forUpdate: true, ct).ConfigureAwait(false);
+        foreach (var account in accounts.Values)
+        {
+            ApplyToAccount(batch, account);
+        }
+    }
+
+    /// <summary>One account's transactions of the batch, in business-time order, on the account as read.</summary>
+    private void ApplyToAccount(IngestionBatch batch, AccountRecord account)
+    {
+        var txs = batch.Transactions;
+        var now = batch.Now;
+        var ordered = batch.Groups[account.AccountId];
+        batch.VersionRead[account.AccountId] = account.Version;
+        batch.Updated.Remove(account.AccountId);
+        if (!batch.Active.TryGetValue(account.ProgramId, out var program))
+        {
             foreach (var i in ordered)
             {
-                var tx = txs[i];
-                var at = tx.BusinessTime.ToDateTimeOffset();
-                try
-                {
-                    var op = Apply(engine, state, tx, at, saleOf.GetValueOrDefault(i));
-                    state = op.State;
-                    changed = true;
-                    results[i] = ProtoMapping.Result(tx.TransactionId, at, now, account.AccountId, op);
-                }
-                catch (Exception ex) when (ex is LoyaltyRuleException or ArgumentException)
-                {
-                    var code = ex is LoyaltyRuleException rule ? ProtoMapping.Code(rule.Code) : "invalid_transaction";
-                    results[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, account.AccountId, code, ex.Message, (ex as LoyaltyRuleException)?.RuleId);
-                    CentralLog.TransactionRejected(logger, tx.TransactionId, CardNumberFormat.Mask(tx.CardNumber), code);
-                }
+                batch.Answers[i] = ProtoMapping.Rejected(txs[i].TransactionId, txs[i].BusinessTime.ToDateTimeOffset(), now, account.AccountId, "program_not_active", $"Program {account.ProgramId} has no active version.");
             }
 
-            if (changed)
-            {
-                var summary = engine.Summarize(state, now);
-                var updated = account with
-                {
-                    StateJson = _states.Serialize(account.AccountId, state),
-                    Version = account.Version + 1,
-                    Figures = ProtoMapping.Figures(summary),
-                    UpdatedAt = now,
-                };
-                updates.Add((updated, account.Version));
-            }
+            return;
         }
 
-        await s.UpdateAccountsAsync(updates, ct).ConfigureAwait(false);
-
-        foreach (var i in pending)
+        var engine = programs.Engine(program);
+        var state = _states.Get(account.AccountId, account.StateJson);
+        var changed = false;
+        foreach (var i in ordered)
         {
             var tx = txs[i];
-            entries.Add(new LedgerEntry(
-                tx.TransactionId,
-                string.IsNullOrEmpty(results[i].AccountId) ? null : results[i].AccountId,
-                caller.TerminalId,
-                caller.StoreId,
-                Kind(tx),
-                tx.BusinessTime.ToDateTimeOffset(),
-                now,
-                (int)results[i].Outcome,
-                tx.ToByteArray(),
-                results[i].ToByteArray()));
+            var at = tx.BusinessTime.ToDateTimeOffset();
+            try
+            {
+                var op = Apply(engine, state, tx, at, batch.SaleOf.GetValueOrDefault(i));
+                state = op.State;
+                changed = true;
+                batch.Answers[i] = ProtoMapping.Result(tx.TransactionId, at, now, account.AccountId, op);
+            }
+            catch (Exception ex) when (ex is LoyaltyRuleException or ArgumentException)
+            {
+                var code = ex is LoyaltyRuleException rule ? ProtoMapping.Code(rule.Code) : "invalid_transaction";
+                batch.Answers[i] = ProtoMapping.Rejected(tx.TransactionId, at, now, account.AccountId, code, ex.Message, (ex as LoyaltyRuleException)?.RuleId);
+                CentralLog.TransactionRejected(logger, tx.TransactionId, CardNumberFormat.Mask(tx.CardNumber), code);
+            }
         }
 
-        await s.InsertEntriesAsync(entries, ct).ConfigureAwait(false);
-
-        // A transaction id repeated inside the batch answers as a duplicate of its first occurrence.
-        for (var i = 0; i < txs.Count; i++)
+        if (changed)
         {
-            results[i] ??= Duplicate(results[firstIndex[txs[i].TransactionId]]);
+            var summary = engine.Summarize(state, now);
+            batch.Updated[account.AccountId] = account with
+            {
+                StateJson = _states.Serialize(account.AccountId, state),
+                Version = account.Version + 1,
+                Figures = ProtoMapping.Figures(summary),
+                UpdatedAt = now,
+            };
         }
-
-        return results;
     }
 
     private static OperationResult Apply(LoyaltyEngine engine, AccountState state, TerminalTransaction tx, DateTimeOffset at, TerminalTransaction? original)
@@ -338,21 +370,5 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         }
 
         return new RefundRequest { TransactionId = tx.TransactionId, OriginalTransactionId = original.TransactionId, At = at, Lines = refundLines };
-    }
-
-    private static string Kind(TerminalTransaction tx) => tx.BodyCase switch
-    {
-        TerminalTransaction.BodyOneofCase.Sale => "sale",
-        TerminalTransaction.BodyOneofCase.Refund => "refund",
-        TerminalTransaction.BodyOneofCase.Redemption => "redemption",
-        TerminalTransaction.BodyOneofCase.RewardExchange => "reward",
-        _ => "unknown",
-    };
-
-    private static TransactionResult Duplicate(TransactionResult original)
-    {
-        var copy = original.Clone();
-        copy.Outcome = TransactionOutcome.Duplicate;
-        return copy;
     }
 }

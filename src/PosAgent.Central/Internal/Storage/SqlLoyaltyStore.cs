@@ -8,9 +8,15 @@ internal sealed class SqlLoyaltyStore : ILoyaltyStore
 {
     private const int MaxAttempts = 50;
     private readonly SqlDialect _dialect;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    public SqlLoyaltyStore(SqlDialect dialect) => _dialect = dialect;
+    /// <summary>SQLite: all writes go through one writer that commits queued writes together.</summary>
+    private readonly GroupCommitWriter? _writer;
+
+    public SqlLoyaltyStore(SqlDialect dialect)
+    {
+        _dialect = dialect;
+        _writer = dialect.SingleWriter ? new GroupCommitWriter(dialect, MaxAttempts) : null;
+    }
 
     public StoreKind Kind => _dialect.Kind;
 
@@ -56,6 +62,11 @@ internal sealed class SqlLoyaltyStore : ILoyaltyStore
     public async Task<T> WriteAsync<T>(Func<IStoreSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (_writer is not null)
+        {
+            return await _writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -77,37 +88,25 @@ internal sealed class SqlLoyaltyStore : ILoyaltyStore
 
     public async ValueTask DisposeAsync()
     {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _dialect.DisposeAsync().ConfigureAwait(false);
-        _writeGate.Dispose();
     }
 
     private async Task<T> RunOnceAsync<T>(Func<IStoreSession, CancellationToken, Task<T>> work, bool write, CancellationToken cancellationToken)
     {
-        var gated = write && _dialect.SingleWriter;
-        if (gated)
-        {
-            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = write
-                ? await _dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false)
-                : await _dialect.BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
-            var session = new SqlStoreSession(_dialect, connection, transaction);
-            var result = await work(session, cancellationToken).ConfigureAwait(false);
-            // Commit is not cancellable: once the work is done, it lands or fails, never half-way.
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            return result;
-        }
-        finally
-        {
-            if (gated)
-            {
-                _writeGate.Release();
-            }
-        }
+        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = write
+            ? await _dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false)
+            : await _dialect.BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        var session = new SqlStoreSession(_dialect, connection, transaction);
+        var result = await work(session, cancellationToken).ConfigureAwait(false);
+        // Commit is not cancellable: once the work is done, it lands or fails, never half-way.
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return result;
     }
 
     private static async Task<int> ReadVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

@@ -166,6 +166,20 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return rows.ToDictionary(a => a.AccountId, StringComparer.Ordinal);
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> GetAccountVersionsAsync(IReadOnlyCollection<string> accountIds, bool forUpdate, CancellationToken cancellationToken)
+    {
+        if (accountIds.Count == 0)
+        {
+            return new Dictionary<string, long>();
+        }
+
+        await using var command = Command();
+        var sorted = accountIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        command.CommandText = $"SELECT account_id, version FROM accounts WHERE {dialect.InList(command, "account_id", sorted)} ORDER BY account_id{(forUpdate ? dialect.ForUpdate : string.Empty)}";
+        var rows = await ReadAllAsync(command, r => (Id: r.GetString(0), Version: SqlParams.Long(r, 1)), cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(a => a.Id, a => a.Version, StringComparer.Ordinal);
+    }
+
     public Task<IReadOnlyList<AccountRecord>> ListAccountsByMemberAsync(string memberId, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {AccountColumns} FROM accounts WHERE member_id = @id ORDER BY joined_at", c => SqlParams.Add(c, "@id", memberId), ReadAccount, cancellationToken);
 

