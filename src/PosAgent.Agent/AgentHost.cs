@@ -90,6 +90,7 @@ public sealed class AgentHost : IAsyncDisposable
             var refresher = new CacheRefresher(store, gateway, cards, estimator, options.Sync, time, logger);
             refresher.LoadLocal(options.ProgramsDirectory);
             var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, logger);
+            checks.RestoreOpenChecks();
             var members = new MemberService(gateway, cards, checks, store, sync, time, options);
             var devices = new DeviceBoard();
             var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);

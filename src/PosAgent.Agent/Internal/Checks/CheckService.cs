@@ -54,6 +54,34 @@ internal sealed class CheckService
 
     public int OpenCount => _open.Count;
 
+    /// <summary>
+    /// Brings back the checks that were open when the agent stopped (or was killed), with their
+    /// lines and card: the card's snapshot from the card cache (or, for a card the terminal could
+    /// not look up, the same placeholder as at attach).
+    /// </summary>
+    public int RestoreOpenChecks()
+    {
+        foreach (var record in _store.LoadOpenChecks())
+        {
+            var session = new CheckSession(record.Check, record.NextLine);
+            if (record.CardNumber is { } number)
+            {
+                session.CardNumber = number;
+                session.Card = _cards.Find(number) ?? UnknownCard(number);
+                session.CardFromCentral = record.CardFromCentral;
+            }
+
+            _open[record.Check.CheckId] = session;
+            _lastOpened = record.Check.CheckId;
+        }
+
+        return _open.Count;
+    }
+
+    // Under the session's gate: the stored copy follows every edit.
+    private void Keep(CheckSession session) =>
+        _store.SaveOpenCheck(new OpenCheckRecord(session.Check, session.CardNumber, session.CardFromCentral, session.LinesIssued));
+
     /// <summary>The check a scanned card attaches to: the most recently opened one still open.</summary>
     public string? CurrentCheckId => _lastOpened is { } id && _open.ContainsKey(id) ? id : _open.Keys.LastOrDefault();
 
@@ -68,8 +96,14 @@ internal sealed class CheckService
             ClientReference = request.ClientReference,
             OpenedAt = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
         };
-        _open[check.CheckId] = new CheckSession(check);
+        var session = new CheckSession(check);
+        _open[check.CheckId] = session;
         _lastOpened = check.CheckId;
+        lock (session.Gate)
+        {
+            Keep(session);
+        }
+
         return check.Clone();
     }
 
@@ -133,6 +167,7 @@ internal sealed class CheckService
             session.Check.Lines.Add(line);
             session.Check.TotalMinor += line.TotalMinor;
             session.Changed();
+            Keep(session);
             return session.Check.Clone();
         }
     }
@@ -148,6 +183,7 @@ internal sealed class CheckService
             session.Check.Lines.Remove(line);
             session.Check.TotalMinor -= line.TotalMinor;
             session.Changed();
+            Keep(session);
             return session.Check.Clone();
         }
     }
@@ -176,6 +212,7 @@ internal sealed class CheckService
             session.Check.Card = summary;
             var program = _estimator.FindProgram(snapshot.ProgramId);
             session.Check.Currency = program?.Currency ?? string.Empty;
+            Keep(session);
         }
 
         _events.Publish(new AgentEvent { CardAttached = new CardAttachedEvent { CheckId = request.CheckId, Card = summary, Via = via } });
@@ -195,6 +232,7 @@ internal sealed class CheckService
             session.Card = null;
             session.Check.Card = null;
             session.Changed();
+            Keep(session);
             return session.Check.Clone();
         }
     }
@@ -221,6 +259,7 @@ internal sealed class CheckService
             EnsureEditable(session);
             session.Check.State = CheckState.Cancelled;
             _open.TryRemove(request.CheckId, out _);
+            _store.DeleteOpenCheck(request.CheckId);
             return session.Check.Clone();
         }
     }
@@ -614,15 +653,16 @@ internal sealed class CheckService
 
         // Unknown here and the central service cannot be asked: the sale goes through with its
         // facts queued (the central service computes the points); no points can be spent.
-        var program = _estimator.ProgramForCard(number);
-        return (new Loyalty.CardSnapshot
-        {
-            CardNumber = number,
-            ProgramId = program?.ProgramId ?? string.Empty,
-            State = Loyalty.CardState.Unspecified,
-            Balance = new Loyalty.BalanceInfo(),
-        }, false);
+        return (UnknownCard(number), false);
     }
+
+    private Loyalty.CardSnapshot UnknownCard(string number) => new()
+    {
+        CardNumber = number,
+        ProgramId = _estimator.ProgramForCard(number)?.ProgramId ?? string.Empty,
+        State = Loyalty.CardState.Unspecified,
+        Balance = new Loyalty.BalanceInfo(),
+    };
 
     private static void RefuseUnusable(Loyalty.CardSnapshot snapshot)
     {
@@ -701,7 +741,7 @@ internal sealed class CheckService
             throw ApiError.Precondition($"check {checkId} is already {committed.Check.State}; open a new check");
         }
 
-        throw ApiError.Invalid($"check_id: no open check '{checkId}' on this terminal (it was never opened, was cancelled, or the agent restarted)");
+        throw ApiError.Invalid($"check_id: no open check '{checkId}' on this terminal (it was never opened, or was cancelled)");
     }
 
     private static void EnsureEditable(CheckSession session)

@@ -8,7 +8,14 @@ internal sealed class CheckSession
 {
     private int _nextLine;
 
-    public CheckSession(Check check) => Check = check;
+    public CheckSession(Check check, int linesIssued = 0)
+    {
+        Check = check;
+        _nextLine = linesIssued;
+    }
+
+    /// <summary>Line ids issued so far (the next one is this plus one), kept with the open check.</summary>
+    public int LinesIssued => _nextLine;
 
     /// <summary>Guards every field; a commit holds <see cref="Committing"/> while it waits for the central service.</summary>
     public Lock Gate { get; } = new();

@@ -41,6 +41,9 @@ internal enum OutboxState
 /// <summary>The central service's verdict on one operation.</summary>
 internal sealed record SyncOutcome(string OperationId, OutboxState State, byte[] Result, string? Error, long OverspentPoints);
 
+/// <summary>An open check as kept across restarts: the check, the full card number, where its snapshot came from, the next line id.</summary>
+internal sealed record OpenCheckRecord(Check Check, string? CardNumber, bool CardFromCentral, int NextLine);
+
 /// <summary>A cached program definition.</summary>
 internal sealed record CachedProgram(string ProgramId, string Version, string DefinitionJson, DateTimeOffset FetchedAt);
 
@@ -61,7 +64,7 @@ internal sealed record CachedProgram(string ProgramId, string Version, string De
 /// </remarks>
 internal sealed class AgentStore : IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     /// <summary>Page size of new databases: a commit's WAL frames are whole pages, so small pages mean fewer bytes to fsync.</summary>
     private const int PageSize = 1024;
@@ -80,6 +83,10 @@ internal sealed class AgentStore : IDisposable
     private readonly RawStatement _insertRedemption;
     private readonly SqliteCommand _markOutbox;
     private readonly SqliteCommand _confirmRedemption;
+    private readonly RawStatement _saveOpenCheck;
+    private readonly RawStatement _deleteOpenCheck;
+    private readonly RawStatement _relaxedSync;
+    private readonly RawStatement _fullSync;
     private readonly RawStatement _begin;
     private readonly RawStatement _commit;
     private readonly RawStatement _rollback;
@@ -111,6 +118,13 @@ internal sealed class AgentStore : IDisposable
         _confirmRedemption = Prepare(
             "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE card_number = (SELECT card_number FROM outbox WHERE op_id = $op) AND op_id = $op",
             "$over", "$op");
+        _saveOpenCheck = new RawStatement(connection,
+            "INSERT INTO open_checks(check_id, card_number, card_from_central, next_line, check_proto, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " +
+            "ON CONFLICT(check_id) DO UPDATE SET card_number = excluded.card_number, card_from_central = excluded.card_from_central, " +
+            "next_line = excluded.next_line, check_proto = excluded.check_proto, updated_at = excluded.updated_at");
+        _deleteOpenCheck = new RawStatement(connection, "DELETE FROM open_checks WHERE check_id = ?1");
+        _relaxedSync = new RawStatement(connection, "PRAGMA synchronous=NORMAL");
+        _fullSync = new RawStatement(connection, "PRAGMA synchronous=FULL");
         _begin = new RawStatement(connection, "BEGIN");
         _commit = new RawStatement(connection, "COMMIT");
         _rollback = new RawStatement(connection, "ROLLBACK");
@@ -214,6 +228,14 @@ internal sealed class AgentStore : IDisposable
                 overspent INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (card_number, op_id)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS open_checks (
+                check_id TEXT PRIMARY KEY,
+                card_number TEXT,
+                card_from_central INTEGER NOT NULL,
+                next_line INTEGER NOT NULL,
+                check_proto BLOB NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS card_cache (
                 card_number TEXT PRIMARY KEY,
                 snapshot BLOB NOT NULL,
@@ -296,6 +318,61 @@ internal sealed class AgentStore : IDisposable
             });
             _pendingCount += operations.Count;
             _writesSinceCheckpoint++;
+        }
+    }
+
+    /// <summary>
+    /// Keeps an open (uncommitted) check, so it survives an agent restart. Written without its own
+    /// fsync (synchronous=NORMAL for this one transaction): it is in the WAL, which survives the
+    /// process, and the next commit's fsync makes it durable too; an edit must not cost a disk
+    /// flush. Committed checks' rows are dropped at start and by <see cref="PruneSynced"/>.
+    /// </summary>
+    public void SaveOpenCheck(OpenCheckRecord record)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var proto = record.Check.ToByteArray();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Relaxed(() => _saveOpenCheck.Bind(1, record.Check.CheckId).Bind(2, record.CardNumber).Bind(3, record.CardFromCentral ? 1 : 0)
+                .Bind(4, record.NextLine).Bind(5, proto).Bind(6, now).Execute());
+        }
+    }
+
+    /// <summary>Forgets a cancelled open check.</summary>
+    public void DeleteOpenCheck(string checkId)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Relaxed(() => _deleteOpenCheck.Bind(1, checkId).Execute());
+        }
+    }
+
+    /// <summary>The open checks kept by <see cref="SaveOpenCheck"/>, oldest first; rows of checks committed since are deleted.</summary>
+    public IReadOnlyList<OpenCheckRecord> LoadOpenChecks()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Execute(_connection, "DELETE FROM open_checks WHERE check_id IN (SELECT check_id FROM sales)");
+            _writesSinceCheckpoint++;
+            return Query("SELECT check_proto, card_number, card_from_central, next_line FROM open_checks ORDER BY updated_at",
+                r => new OpenCheckRecord(Check.Parser.ParseFrom((byte[])r[0]), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2) != 0, r.GetInt32(3)));
+        }
+    }
+
+    private void Relaxed(Action write)
+    {
+        _relaxedSync.Execute();
+        try
+        {
+            InTransaction(write);
+            _writesSinceCheckpoint++;
+        }
+        finally
+        {
+            _fullSync.Execute();
         }
     }
 
@@ -476,6 +553,8 @@ internal sealed class AgentStore : IDisposable
             command.Parameters.AddWithValue("$before", olderThan.ToUnixTimeMilliseconds());
             command.CommandText = "DELETE FROM sales WHERE committed_at < $before AND op_id IN (SELECT op_id FROM outbox WHERE state = 1)";
             command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM open_checks WHERE check_id IN (SELECT check_id FROM sales)";
+            command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM offline_redemptions WHERE confirmed = 1 AND created_at < $before";
             command.ExecuteNonQuery();
             // The newest row always stays, so rowids (the commit order) are never reused.
@@ -546,6 +625,10 @@ internal sealed class AgentStore : IDisposable
             _insertRedemption.Dispose();
             _markOutbox.Dispose();
             _confirmRedemption.Dispose();
+            _saveOpenCheck.Dispose();
+            _deleteOpenCheck.Dispose();
+            _relaxedSync.Dispose();
+            _fullSync.Dispose();
             _begin.Dispose();
             _commit.Dispose();
             _rollback.Dispose();
