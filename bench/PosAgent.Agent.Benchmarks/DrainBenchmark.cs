@@ -10,7 +10,7 @@ using PosAgent.Contracts.Loyalty.V1;
 namespace PosAgent.Agent.Benchmarks;
 
 /// <summary>
-/// A backlog of offline sales (default 100,000, 2 lines each, spread over 200 cards) drained to
+/// A backlog of offline sales (default 100,000, 2 lines each, spread over --cards cards, default 200) drained to
 /// the real central service (in-process, SQLite, loopback h2c, terminal token): the time from
 /// the agent's start until its outbox is empty.
 /// </summary>
@@ -20,7 +20,8 @@ internal static class DrainBenchmark
     {
         var count = int.Parse(BenchSupport.Arg(args, "--operations", "100000"), CultureInfo.InvariantCulture);
         var batch = int.Parse(BenchSupport.Arg(args, "--batch", "500"), CultureInfo.InvariantCulture);
-        var inFlight = int.Parse(BenchSupport.Arg(args, "--in-flight", "4"), CultureInfo.InvariantCulture);
+        var inFlight = int.Parse(BenchSupport.Arg(args, "--in-flight", AgentDefaults.MaxBatchesInFlight.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var cardCount = int.Parse(BenchSupport.Arg(args, "--cards", "200"), CultureInfo.InvariantCulture);
         // --null-central: the same drain against an in-process stand-in that accepts every
         // transaction at once, to show the agent's own share of the time.
         var nullCentral = args.Contains("--null-central");
@@ -34,7 +35,7 @@ internal static class DrainBenchmark
             centralOptions.Urls.Add("http://127.0.0.1:0");
             await using var central = await CentralServer.StartAsync(centralOptions, TimeProvider.System, NullLoggerFactory.Instance);
             var address = central.Addresses[0].Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
-            var cards = Enumerable.Range(1, 200).Select(BenchSupport.Card).ToArray();
+            var cards = Enumerable.Range(1, cardCount).Select(BenchSupport.Card).ToArray();
             using (var registrar = new RpcCentralClient(address, token, null, TimeProvider.System))
             {
                 foreach (var card in cards)
@@ -121,7 +122,7 @@ internal static class DrainBenchmark
 
             drain.Stop();
             var (_, parked, _) = host.Parts.Store.CountOutbox();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Drained {count:N0} offline sales (2 lines, 200 cards) in batches of {batch} ({inFlight} in flight) to {(nullCentral ? "a null central (accepts at once, no network)" : "the central service (in-process, SQLite, h2c loopback)")}: {drain.Elapsed.TotalSeconds:F1} s = {count / drain.Elapsed.TotalSeconds:N0} operations/s; parked {parked}; seeding the outbox took {seeding.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Drained {count:N0} offline sales (2 lines, {cardCount} cards) in batches of {batch} ({inFlight} in flight) to {(nullCentral ? "a null central (accepts at once, no network)" : "the central service (in-process, SQLite, h2c loopback)")}: {drain.Elapsed.TotalSeconds:F1} s = {count / drain.Elapsed.TotalSeconds:N0} operations/s; parked {parked}; seeding the outbox took {seeding.Elapsed.TotalSeconds:F1} s"));
             return parked == 0 ? 0 : 1;
         }
         finally
