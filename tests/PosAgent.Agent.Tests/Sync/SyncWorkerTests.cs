@@ -290,8 +290,7 @@ public sealed class SyncWorkerTests : IDisposable
     {
         _options.MaxBatchesInFlight = 4;
         var cards = Enumerable.Range(1, 12).Select(i => "78000000000000" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var lanesUsed = SyncWorker.DealIntoLanes(
-            [.. cards.Select((c, i) => new PendingOperation(i, "op" + i, "sale", c, _time.GetUtcNow(), [], false, 0, 0, OutboxState.Pending, null, null))], 4).Count;
+        var lanesUsed = cards.Select(c => SyncWorker.LaneOf(new PendingOperation(0, "op", "sale", c, _time.GetUtcNow(), [], false, 0, 0, OutboxState.Pending, null, null), 4)).Distinct().Count();
         Assert.Equal(4, lanesUsed);
         var byCard = new Dictionary<string, List<string>>();
         for (var round = 0; round < 5; round++)
@@ -317,5 +316,25 @@ public sealed class SyncWorkerTests : IDisposable
         }
 
         Assert.Equal(0, _store.CountOutbox().Pending);
+    }
+
+    [Fact]
+    public async Task Drain_BacklogMostlyOnOneCard_EverythingSyncedOnceInOrder()
+    {
+        _options.MaxBatchesInFlight = 4;
+        _options.BatchSize = 5;
+        var busy = Commit(100, card: "7800000000000001");
+        var others = Enumerable.Range(2, 6).SelectMany(i => Commit(1, card: "780000000000000" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var last = Commit(1, card: "7800000000000001");
+
+        var result = await DrainAsync();
+
+        Assert.Null(result.Error);
+        Assert.Equal(107, result.Synced);
+        Assert.Equal(0, _store.CountOutbox().Pending);
+        Assert.Equal(107, _central.Applied.Count);
+        Assert.Equal(107, _central.Received.Count);
+        Assert.Equal([.. busy, .. last], _central.Received.Where(id => busy.Contains(id) || last.Contains(id)).ToList());
+        Assert.All(others, id => Assert.True(_central.Applied.ContainsKey(id)));
     }
 }

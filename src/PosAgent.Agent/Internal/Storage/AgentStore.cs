@@ -376,16 +376,21 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
-    /// <summary>The oldest pending operations, in commit order.</summary>
-    public IReadOnlyList<PendingOperation> ReadPending(int limit)
+    /// <summary>The oldest pending operations after sequence <paramref name="after"/> (0: from the start), in commit order.</summary>
+    public IReadOnlyList<PendingOperation> ReadPending(int limit, long after = 0)
     {
         lock (_gate)
         {
-            var rows = Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE seq >= $floor AND state = 0 ORDER BY seq LIMIT $limit",
-                ReadOperation, ("$floor", _pendingFloor), ("$limit", limit));
-            // Every row below the first pending one is done; with none pending, every row there is
-            // (rowids only grow: PruneSynced never deletes the newest row, so none is reused).
-            _pendingFloor = rows.Count > 0 ? rows[0].Sequence : Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
+            var fromStart = after < _pendingFloor;
+            var rows = Query("SELECT seq, op_id, kind, card_number, created_at, payload, offline, est_earned, est_spent, state, result, last_error FROM outbox WHERE seq >= $from AND state = 0 ORDER BY seq LIMIT $limit",
+                ReadOperation, ("$from", Math.Max(_pendingFloor, after + 1)), ("$limit", limit));
+            if (fromStart)
+            {
+                // Every row below the first pending one is done; with none pending, every row there is
+                // (rowids only grow: PruneSynced never deletes the newest row, so none is reused).
+                _pendingFloor = rows.Count > 0 ? rows[0].Sequence : Scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
+            }
+
             return rows;
         }
     }

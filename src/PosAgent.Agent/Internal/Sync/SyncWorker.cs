@@ -109,12 +109,12 @@ internal sealed class SyncWorker
     /// <summary>
     /// Sends batches until the outbox is empty or the central service cannot take more now. Up to
     /// <see cref="SyncOptions.MaxBatchesInFlight"/> batches are in flight at once, so the drain is
-    /// bound by the central service's ingestion rather than by the round trips: the oldest pending
-    /// operations are read as one window and dealt into lanes by card, each lane sent in commit
-    /// order (a card's refund never overtakes its sale, its redemption never overtakes the sale
-    /// that earned the points); the next window starts when every lane is done. Exactly once
-    /// still holds: every operation keeps its id, the central service applies an id once, and
-    /// each result is recorded against its id.
+    /// bound by the central service's ingestion rather than by the round trips: pending operations
+    /// are read oldest first and dealt into lanes by card, and each lane sends its operations in
+    /// commit order, one batch at a time (a card's refund never overtakes its sale, its redemption
+    /// never overtakes the sale that earned the points). Lanes do not wait for each other.
+    /// Exactly once still holds: every operation keeps its id, the central service applies an id
+    /// once, and each result is recorded against its id.
     /// </summary>
     public async Task<SyncPassResult> DrainAsync(CancellationToken cancellationToken)
     {
@@ -124,24 +124,37 @@ internal sealed class SyncWorker
         }
 
         int synced = 0, parked = 0;
-        var lanes = Math.Max(1, _options.MaxBatchesInFlight);
         while (true)
         {
-            var window = _store.ReadPending(_options.BatchSize * lanes);
-            if (window.Count == 0)
+            var pass = new DrainPass(_store, Math.Max(1, _options.MaxBatchesInFlight), _options.BatchSize);
+            await Task.WhenAll(Enumerable.Range(0, pass.Lanes).Select(lane => RunLaneAsync(pass, lane, cancellationToken))).ConfigureAwait(false);
+            synced += pass.Synced;
+            parked += pass.Parked;
+            if (pass.Error is { } error)
+            {
+                PublishState(synced, error);
+                return new SyncPassResult(synced, parked, true, error);
+            }
+
+            if (pass.Finished)
             {
                 return new SyncPassResult(synced, parked, false, null);
             }
 
-            var results = await Task.WhenAll(DealIntoLanes(window, lanes).Select(lane => SendLaneAsync(lane, cancellationToken))).ConfigureAwait(false);
-            var s = results.Sum(r => r.Synced);
-            var p = results.Sum(r => r.Parked);
-            synced += s;
-            parked += p;
-            if (results.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
+            // A lane stopped early to bound what is held in memory and operations were dealt to it
+            // afterwards: they are still pending; the next pass reads them again.
+        }
+    }
+
+    private async Task RunLaneAsync(DrainPass pass, int lane, CancellationToken cancellationToken)
+    {
+        while (pass.Take(lane) is { } batch)
+        {
+            var (s, p, error) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+            pass.Done(s, p, error);
+            if (error is not null)
             {
-                PublishState(synced, error);
-                return new SyncPassResult(synced, parked, true, error);
+                return;
             }
 
             LastSync = _time.GetUtcNow();
@@ -150,20 +163,10 @@ internal sealed class SyncWorker
         }
     }
 
-    /// <summary>Deals a window into lanes by card (operations without a card go to the first lane); each lane keeps commit order.</summary>
-    internal static List<List<PendingOperation>> DealIntoLanes(IReadOnlyList<PendingOperation> window, int lanes)
-    {
-        var dealt = new List<PendingOperation>[lanes];
-        foreach (var operation in window)
-        {
-            var lane = operation.CardNumber is { Length: > 0 } card ? (int)(StableHash(card) % (uint)lanes) : 0;
-            (dealt[lane] ??= []).Add(operation);
-        }
+    /// <summary>The lane of an operation: by card (FNV-1a: the same card always lands in the same lane); no card: the first lane.</summary>
+    internal static int LaneOf(PendingOperation operation, int lanes) =>
+        operation.CardNumber is { Length: > 0 } card ? (int)(StableHash(card) % (uint)lanes) : 0;
 
-        return [.. dealt.Where(l => l is not null)];
-    }
-
-    // FNV-1a: the same card always lands in the same lane (string.GetHashCode differs per process).
     private static uint StableHash(string value)
     {
         var hash = 2166136261u;
@@ -175,22 +178,89 @@ internal sealed class SyncWorker
         return hash;
     }
 
-    /// <summary>Sends one lane in batches, in order; stops at the first batch that could not be sent.</summary>
-    private async Task<(int Synced, int Parked, string? Error)> SendLaneAsync(List<PendingOperation> lane, CancellationToken cancellationToken)
+    /// <summary>
+    /// One drain pass: reads pending operations oldest first as lanes need them and deals them
+    /// into per-lane queues; holds at most a few windows in memory (a lane with nothing to do
+    /// while the others hold that much stops; the next pass starts over).
+    /// </summary>
+    private sealed class DrainPass(AgentStore store, int lanes, int batchSize)
     {
-        int synced = 0, parked = 0;
-        foreach (var batch in lane.Chunk(_options.BatchSize))
+        private readonly Lock _gate = new();
+        private readonly Queue<PendingOperation>[] _queues = [.. Enumerable.Range(0, lanes).Select(_ => new Queue<PendingOperation>())];
+        private long _dispatched;
+        private int _queued;
+
+        public int Lanes => lanes;
+
+        public int Synced { get; private set; }
+
+        public int Parked { get; private set; }
+
+        public string? Error { get; private set; }
+
+        public bool Exhausted { get; private set; }
+
+        /// <summary>Everything pending was read and sent.</summary>
+        public bool Finished
         {
-            var (s, p, error) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
-            synced += s;
-            parked += p;
-            if (error is not null)
+            get
             {
-                return (synced, parked, error);
+                lock (_gate)
+                {
+                    return Exhausted && _queued == 0;
+                }
             }
         }
 
-        return (synced, parked, null);
+        /// <summary>The lane's next batch in commit order, or null when the lane is done.</summary>
+        public PendingOperation[]? Take(int lane)
+        {
+            lock (_gate)
+            {
+                var queue = _queues[lane];
+                while (Error is null && queue.Count == 0 && !Exhausted && _queued < lanes * batchSize * 2)
+                {
+                    var window = store.ReadPending(lanes * batchSize, _dispatched);
+                    if (window.Count == 0)
+                    {
+                        Exhausted = true;
+                        break;
+                    }
+
+                    foreach (var operation in window)
+                    {
+                        _queues[LaneOf(operation, lanes)].Enqueue(operation);
+                    }
+
+                    _queued += window.Count;
+                    _dispatched = window[^1].Sequence;
+                }
+
+                if (Error is not null || queue.Count == 0)
+                {
+                    return null;
+                }
+
+                var batch = new PendingOperation[Math.Min(batchSize, queue.Count)];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i] = queue.Dequeue();
+                }
+
+                _queued -= batch.Length;
+                return batch;
+            }
+        }
+
+        public void Done(int synced, int parked, string? error)
+        {
+            lock (_gate)
+            {
+                Synced += synced;
+                Parked += parked;
+                Error ??= error;
+            }
+        }
     }
 
     private async Task<(int Synced, int Parked, string? Error)> SendAsync(IReadOnlyList<PendingOperation> batch, CancellationToken cancellationToken)
