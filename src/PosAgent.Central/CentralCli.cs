@@ -53,7 +53,10 @@ public static class CentralCli
             var key = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert (if not in the same file)" };
             var insecure = new Option<bool>("--allow-insecure") { Description = "Allow http:// on a non-loopback address (tokens would cross the network in clear)" };
             var jobInterval = new Option<TimeSpan?>("--job-interval") { Description = "How often the jobs run (default 00:15:00; 0 disables)" };
-            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval };
+            var maxBatch = new Option<int?>("--max-batch") { Description = "Most transactions one SubmitTransactions call may carry (default 500; 1..10000)" };
+            var rateLimit = new Option<int?>("--rate-limit") { Description = "Transactions per second each terminal may submit (default 5000)" };
+            var rateBurst = new Option<int?>("--rate-burst") { Description = "Transactions a terminal may submit at once above the rate (default 10000)" };
+            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst };
             command.SetAction(async (parse, ct) => await Guarded(async () =>
             {
                 var options = Options(parse);
@@ -69,6 +72,10 @@ public static class CentralCli
                 {
                     options.JobInterval = interval;
                 }
+
+                options.MaxBatchSize = parse.GetValue(maxBatch) ?? options.MaxBatchSize;
+                options.RateLimitPerSecond = parse.GetValue(rateLimit) ?? options.RateLimitPerSecond;
+                options.RateLimitBurst = parse.GetValue(rateBurst) ?? options.RateLimitBurst;
 
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
                 await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);

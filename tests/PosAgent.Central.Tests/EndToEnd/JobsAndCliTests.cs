@@ -131,6 +131,19 @@ public sealed class JobsAndCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cli_ServeWithBatchOrRateOutOfRange_RefusesNamingTheSetting()
+    {
+        var (batchCode, _, batchError) = await CliAsync("serve", "--url", "http://127.0.0.1:0", "--job-interval", "0", "--max-batch", "0", "--store", Db);
+        var (rateCode, _, rateError) = await CliAsync("serve", "--url", "http://127.0.0.1:0", "--job-interval", "0", "--rate-limit", "0", "--rate-burst", "0", "--store", Db);
+
+        Assert.NotEqual(0, batchCode);
+        Assert.Contains("MaxBatchSize must be 1..10000 (was 0)", batchError, StringComparison.Ordinal);
+        Assert.NotEqual(0, rateCode);
+        Assert.Contains("RateLimitPerSecond must be at least 1 (was 0)", rateError, StringComparison.Ordinal);
+        Assert.Contains("RateLimitBurst must be at least 1 (was 0)", rateError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calls_OverTheTerminalRateLimit_ResourceExhausted()
     {
         var outcomes = new List<StatusCode>();
