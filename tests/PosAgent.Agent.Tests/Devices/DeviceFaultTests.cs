@@ -14,20 +14,17 @@ public sealed class DeviceFaultTests : IAsyncLifetime
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _dir = new();
-    private SimulatedScanner _scanner = null!;
-    private SimulatedPrinter _printer = null!;
+    private SimulatedLane _lane = null!;
 
     public Task InitializeAsync()
     {
-        _scanner = SimulatedScanner.Start(new FirmwareSim.ScannerOptions { LinkPath = _dir.File("scanner"), Baud = 9600, DefaultSymbology = Symbology.Code128 });
-        _printer = SimulatedPrinter.Start(new FirmwareSim.PrinterOptions { LinkPath = _dir.File("printer"), Baud = 115200, CharsPerLine = 42 });
+        _lane = new SimulatedLane(_dir);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await _scanner.DisposeAsync();
-        await _printer.DisposeAsync();
+        await _lane.DisposeAsync();
         _dir.Dispose();
     }
 
@@ -35,20 +32,15 @@ public sealed class DeviceFaultTests : IAsyncLifetime
     public async Task PrinterPaperOutAndScannerUnplugged_ReportedCheckoutGoesOnReceiptPrintsWhenPaperLoaded()
     {
         var card = TestCards.Csm(211);
-        await using var agent = await TestAgent.StartAsync(_dir, o =>
-        {
-            o.Devices.ScannerPath = _scanner.LinkPath;
-            o.Devices.PrinterPath = _printer.LinkPath;
-            o.Devices.PrinterBaud = 115200;
-        });
+        await using var agent = await TestAgent.StartAsync(_dir, _lane.Configure);
         agent.Parts.Cards.Put(TestCards.CsmSnapshot(card, 500, DateTimeOffset.UtcNow));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await using var events = new EventRecorder(agent.Client, cts.Token);
         await WaitForDeviceAsync(agent, events, "printer", DeviceState.Connected);
         await WaitForDeviceAsync(agent, events, "scanner", DeviceState.Connected);
 
-        _printer.SetPaperOut(true);
-        _scanner.Unplug();
+        _lane.Printer.SetPaperOut(true);
+        _lane.Scanner.Unplug();
 
         var paperOut = await events.WaitAsync(e => e.DeviceStatus is { Name: "printer", State: DeviceState.NotReady } s && s.Detail.Contains("paper", StringComparison.OrdinalIgnoreCase), EventTimeout);
         var unplugged = await events.WaitAsync(e => e.DeviceStatus is { Name: "scanner", State: DeviceState.Disconnected }, EventTimeout);
@@ -63,11 +55,11 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         await agent.Client.AttachCardAsync(new AttachCardRequest { CheckId = check.CheckId, CardNumber = card }).WithTimeout();
         var sale = await agent.Client.CommitAsync(new CommitRequest { CheckId = check.CheckId, Payment = new PaymentSplit { CashMinor = 100_000 }, PrintReceipt = true }).WithTimeout();
         Assert.NotEmpty(sale.PrintJobId);
-        Assert.Empty(_printer.Receipts);
+        Assert.Empty(_lane.Printer.Receipts);
         Assert.Equal(1, (await agent.Client.GetStatusAsync().WithTimeout()).Outbox.Pending);
 
-        var printed = _printer.WaitForReceiptAsync(1, cts.Token);
-        _printer.SetPaperOut(false);
+        var printed = _lane.Printer.WaitForReceiptAsync(1, cts.Token);
+        _lane.Printer.SetPaperOut(false);
 
         var receipt = await printed.WithTimeout(EventTimeout);
         var completed = await events.WaitAsync(e => e.PrintJobCompleted is not null, EventTimeout);
@@ -76,7 +68,7 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         Assert.Contains("****" + card[^4..], receipt.Text, StringComparison.Ordinal);
         await events.WaitAsync(e => e.DeviceStatus is { Name: "printer", State: DeviceState.Connected }, EventTimeout);
 
-        _scanner.Replug();
+        _lane.Scanner.Replug();
 
         await events.WaitAsync(e => e.DeviceStatus is { Name: "scanner", State: DeviceState.Connected }, EventTimeout);
         var next = await agent.Client.OpenCheckAsync(new OpenCheckRequest()).WithTimeout();
@@ -85,7 +77,7 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         // The scanner may need a moment after the reconnect event to read: scan until attached.
         while (!scanned.IsCompleted)
         {
-            await _scanner.ScanAsync(card).WithTimeout();
+            await _lane.Scanner.ScanAsync(card).WithTimeout();
             await Task.WhenAny(scanned, events.NextAsync(TimeSpan.FromSeconds(1)));
         }
 

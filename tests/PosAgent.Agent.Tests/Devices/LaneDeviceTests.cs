@@ -9,20 +9,17 @@ namespace PosAgent.Agent.Tests.Devices;
 public sealed class LaneDeviceTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
-    private SimulatedScanner _scanner = null!;
-    private SimulatedPrinter _printer = null!;
+    private SimulatedLane _lane = null!;
 
     public Task InitializeAsync()
     {
-        _scanner = SimulatedScanner.Start(new FirmwareSim.ScannerOptions { LinkPath = _dir.File("scanner"), Baud = 9600, DefaultSymbology = Symbology.Code128 });
-        _printer = SimulatedPrinter.Start(new FirmwareSim.PrinterOptions { LinkPath = _dir.File("printer"), Baud = 115200, CharsPerLine = 42 });
+        _lane = new SimulatedLane(_dir);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await _scanner.DisposeAsync();
-        await _printer.DisposeAsync();
+        await _lane.DisposeAsync();
         _dir.Dispose();
     }
 
@@ -30,15 +27,10 @@ public sealed class LaneDeviceTests : IAsyncLifetime
     public async Task ScannedCard_AttachesToOpenCheckAndReceiptPrintsOnThePrinter()
     {
         var card = TestCards.Csm(201);
-        await using var agent = await TestAgent.StartAsync(_dir, o =>
-        {
-            o.Devices.ScannerPath = _scanner.LinkPath;
-            o.Devices.PrinterPath = _printer.LinkPath;
-            o.Devices.PrinterBaud = 115200;
-        });
+        await using var agent = await TestAgent.StartAsync(_dir, _lane.Configure);
         agent.Parts.Cards.Put(TestCards.CsmSnapshot(card, 500, DateTimeOffset.UtcNow));
         var printed = new TaskCompletionSource<FirmwareSim.Receipt>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _printer.ReceiptCompleted += (_, r) => printed.TrySetResult(r);
+        _lane.Printer.ReceiptCompleted += (_, r) => printed.TrySetResult(r);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var events = agent.Client.WatchEventsAsync(new WatchEventsRequest(), cts.Token).GetAsyncEnumerator(cts.Token);
         var check = await agent.Client.OpenCheckAsync(new OpenCheckRequest()).WithTimeout();
@@ -47,13 +39,13 @@ public sealed class LaneDeviceTests : IAsyncLifetime
         // Scan until the agent reports the card attached (the first scans may precede the stream or the connection).
         ScanEvent? scan = null;
         var next = events.MoveNextAsync().AsTask();
-        await _scanner.ScanAsync(card).WithTimeout();
+        await _lane.Scanner.ScanAsync(card).WithTimeout();
         while (scan is null)
         {
             var done = await Task.WhenAny(next, Task.Delay(1000, cts.Token));
             if (done != next)
             {
-                await _scanner.ScanAsync(card).WithTimeout();
+                await _lane.Scanner.ScanAsync(card).WithTimeout();
                 continue;
             }
 

@@ -1,0 +1,34 @@
+using FirmwareSim;
+using PosAgent.TestSupport;
+
+namespace PosAgent.Agent.Tests.Support;
+
+/// <summary>
+/// The simulator's scanner (9600 baud, Code 128) and receipt printer (115200 baud, 42 columns) on
+/// real pseudo-terminals in a test folder, and the agent settings that point at them.
+/// </summary>
+public sealed class SimulatedLane : IAsyncDisposable
+{
+    public SimulatedLane(TempDirectory dir)
+    {
+        Scanner = SimulatedScanner.Start(new ScannerOptions { LinkPath = dir.File("scanner"), Baud = 9600, DefaultSymbology = Symbology.Code128 });
+        Printer = SimulatedPrinter.Start(new PrinterOptions { LinkPath = dir.File("printer"), Baud = 115200, CharsPerLine = 42 });
+    }
+
+    public SimulatedScanner Scanner { get; }
+
+    public SimulatedPrinter Printer { get; }
+
+    public void Configure(AgentOptions options)
+    {
+        options.Devices.ScannerPath = Scanner.LinkPath;
+        options.Devices.PrinterPath = Printer.LinkPath;
+        options.Devices.PrinterBaud = 115200;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Scanner.DisposeAsync();
+        await Printer.DisposeAsync();
+    }
+}
