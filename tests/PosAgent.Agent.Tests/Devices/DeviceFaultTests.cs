@@ -10,6 +10,7 @@ namespace PosAgent.Agent.Tests.Devices;
 /// pseudo-terminals: the agent reports them in status and on the event stream, checkout goes
 /// on, and a receipt printed during a printer fault waits in the queue and prints once it clears.
 /// </summary>
+[Collection(DeviceTimingCollection.Name)]
 public sealed class DeviceFaultTests : IAsyncLifetime
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);

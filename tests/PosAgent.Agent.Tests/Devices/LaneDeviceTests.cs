@@ -6,6 +6,7 @@ using PosAgent.TestSupport;
 namespace PosAgent.Agent.Tests.Devices;
 
 /// <summary>The agent with the simulator's scanner and printer on real pseudo-terminals.</summary>
+[Collection(DeviceTimingCollection.Name)]
 public sealed class LaneDeviceTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();

@@ -32,3 +32,15 @@ public sealed class SimulatedLane : IAsyncDisposable
         await Printer.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Tests that watch the simulator's devices answer in time (status polls every second, a reply
+/// within one) run on their own, after the parallel classes: on two cores shared with the rest of
+/// the suite a status reply could miss its deadline and the printer would be reported lost
+/// instead of out of paper (seen once in a full run).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DeviceTimingCollection
+{
+    public const string Name = "device timing";
+}
