@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.CompilerServices;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using PosAgent.Central.Storage;
@@ -19,6 +20,8 @@ namespace PosAgent.Central.Internal.Storage;
 /// </summary>
 internal sealed class SqliteDialect : SqlDialect
 {
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
+    private static readonly object Marker = new();
     private readonly string _connectionString;
 
     public SqliteDialect(string path)
@@ -52,10 +55,23 @@ internal sealed class SqliteDialect : SqlDialect
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // The pool hands back the same native connection many times (a read per batch):
+            // its settings stay, so they are applied once per native connection.
+            var handle = connection.Handle;
+            if (handle is not null && Configured.TryGetValue(handle, out _))
+            {
+                return connection;
+            }
+
             using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; " +
                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8000;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (handle is not null)
+            {
+                Configured.AddOrUpdate(handle, Marker);
+            }
+
             return connection;
         }
         catch
