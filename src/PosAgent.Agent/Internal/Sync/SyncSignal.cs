@@ -7,13 +7,21 @@ internal sealed class SyncSignal
 
     public void Poke()
     {
+        // Already poked: one wake-up drains everything. Checked first because Release on a full
+        // semaphore throws, and commits come faster than the worker wakes: a throw per commit
+        // cost more than the rest of the commit's own work.
+        if (_semaphore.CurrentCount > 0)
+        {
+            return;
+        }
+
         try
         {
             _semaphore.Release();
         }
         catch (SemaphoreFullException)
         {
-            // Already poked: one wake-up drains everything.
+            // Poked by another commit between the check and the release.
         }
     }
 
