@@ -73,6 +73,8 @@ public static class AgentCommandLine
                 return 2;
             }
 
+            // From here on SIGTERM stops the agent cleanly, even while it starts.
+            using var shutdown = EmbeddedHosting.ListenForShutdown(cancellationToken);
             using var loggerFactory = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o =>
                 {
@@ -85,7 +87,7 @@ public static class AgentCommandLine
             // One machine-readable line for supervisors and tests: the agent is accepting calls.
             Console.Out.WriteLine($"posagent-agent ready socket={host.SocketPath ?? "-"} tcp={host.TcpAddress ?? "-"} pid={Environment.ProcessId}");
             Console.Out.Flush();
-            await EmbeddedHosting.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            await shutdown.WaitAsync().ConfigureAwait(false);
 
             return 0;
         });

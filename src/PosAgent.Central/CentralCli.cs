@@ -77,10 +77,12 @@ public static class CentralCli
                 options.RateLimitPerSecond = parse.GetValue(rateLimit) ?? options.RateLimitPerSecond;
                 options.RateLimitBurst = parse.GetValue(rateBurst) ?? options.RateLimitBurst;
 
+                // From here on SIGTERM stops the service cleanly, even while it starts.
+                using var shutdown = EmbeddedHosting.ListenForShutdown(ct);
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
                 await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", server.Addresses)}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
-                await EmbeddedHosting.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                await shutdown.WaitAsync().ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false));
             return command;

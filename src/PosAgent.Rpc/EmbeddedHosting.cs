@@ -15,29 +15,56 @@ public static class EmbeddedHosting
     public static IServiceCollection AddEmbeddedHostLifetime(this IServiceCollection services) =>
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
 
-    /// <summary>Completes when <paramref name="cancellationToken"/> is cancelled (Ctrl+C) or SIGTERM arrives.</summary>
-    public static async Task WaitForShutdownAsync(CancellationToken cancellationToken)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            // Cancel the runtime's default (exit 143 before the host is disposed) and stop cleanly instead.
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    /// <summary>
+    /// Starts listening for SIGTERM (and <paramref name="cancellationToken"/>, Ctrl+C) now. Call it
+    /// before starting the host: a SIGTERM that arrives while the program starts (or just after it
+    /// says it is ready) then stops it cleanly, instead of the runtime's default exit 143.
+    /// </summary>
+    public static ShutdownSignal ListenForShutdown(CancellationToken cancellationToken) => new(cancellationToken);
 
     private sealed class EmbeddedHostLifetime : IHostLifetime
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>Ctrl+C or SIGTERM, caught from the moment it is created (see <see cref="EmbeddedHosting.ListenForShutdown"/>).</summary>
+public sealed class ShutdownSignal : IDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly PosixSignalRegistration _sigterm;
+
+    internal ShutdownSignal(CancellationToken cancellationToken)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            // Cancel the runtime's default (exit 143 before the host is disposed) and stop cleanly instead.
+            context.Cancel = true;
+            _stop.Cancel();
+        });
+    }
+
+    /// <summary>Cancelled on Ctrl+C or SIGTERM: pass it to the host's start so a stop during start-up is honoured.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    /// <summary>Completes when Ctrl+C or SIGTERM has arrived (at once if it already has).</summary>
+    public async Task WaitAsync()
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _sigterm.Dispose();
+        _stop.Dispose();
     }
 }
