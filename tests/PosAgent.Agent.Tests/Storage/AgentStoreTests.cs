@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Contracts.Loyalty.V1;
@@ -252,5 +253,97 @@ public sealed class AgentStoreTests : IDisposable
         var next = Sale();
         store.Commit(next, null, 0);
         Assert.True(Assert.Single(store.ReadPending(10)).Sequence > pending.Sequence);
+    }
+
+    private static OpenCheckRecord OpenCheck(string checkId, int lines) =>
+        new(new Check { CheckId = checkId, State = CheckState.Open, Lines = { Enumerable.Range(1, lines).Select(i => new CheckLine { LineId = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Name = "Consultation", Category = "medical", UnitPriceMinor = 120_000, Quantity = 1 }) } },
+            "4000000000001", CardFromCentral: false, NextLine: lines + 1);
+
+    [Fact]
+    public void SaveOpenCheck_WritesTheOpenChecksFileNotTheAgentDatabase()
+    {
+        using var store = CreateSut();
+        store.Commit(Sale(), null, 0);
+        var agentWal = new FileInfo(_dir.File("agent.db") + "-wal");
+        var openChecksWal = new FileInfo(_dir.File("agent-open-checks.db") + "-wal");
+        var agentWalBefore = agentWal.Length;
+        openChecksWal.Refresh();
+        var openChecksBefore = openChecksWal.Exists ? openChecksWal.Length : 0;
+
+        for (var i = 0; i < 20; i++)
+        {
+            store.SaveOpenCheck(OpenCheck("check-" + i, lines: 3));
+        }
+
+        agentWal.Refresh();
+        openChecksWal.Refresh();
+        // A commit's fsync flushes the agent database's WAL: edits of unpaid checks must not be in it.
+        Assert.Equal(agentWalBefore, agentWal.Length);
+        Assert.True(openChecksWal.Length > openChecksBefore, "the open checks went to agent-open-checks.db");
+        Assert.Equal(20, store.LoadOpenChecks().Count);
+    }
+
+    [Fact]
+    public void OpenChecks_SurviveReopen_AndCommittedOrDeletedOnesAreGone()
+    {
+        using (var store = CreateSut())
+        {
+            store.SaveOpenCheck(OpenCheck("kept", lines: 2));
+            store.SaveOpenCheck(OpenCheck("cancelled", lines: 1));
+            store.SaveOpenCheck(OpenCheck("paid", lines: 1));
+            store.DeleteOpenCheck("cancelled");
+            var sale = Sale();
+            store.Commit(sale, new Check { CheckId = "paid", State = CheckState.Committed, OperationId = sale.OperationId }, 0);
+        }
+
+        using var reopened = CreateSut();
+        var record = Assert.Single(reopened.LoadOpenChecks());
+        Assert.Equal("kept", record.Check.CheckId);
+        Assert.Equal(2, record.Check.Lines.Count);
+        Assert.Equal(3, record.NextLine);
+    }
+
+    [Fact]
+    public void Open_SchemaThreeDatabase_MovesItsOpenChecksToTheirOwnFile()
+    {
+        var path = _dir.File("agent.db");
+        using (var store = AgentStore.Open(path, _time))
+        {
+            store.Commit(Sale(), null, 0);
+        }
+
+        // Back to schema 3: open checks in the agent database, no open-checks file.
+        File.Delete(AgentStore.OpenChecksPath(path));
+        var row = OpenCheck("from-v3", lines: 2);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE open_checks (check_id TEXT PRIMARY KEY, card_number TEXT, card_from_central INTEGER NOT NULL, next_line INTEGER NOT NULL,
+                    check_proto BLOB NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO open_checks VALUES ('from-v3', '4000000000001', 0, 3, $proto, 1);
+                PRAGMA user_version = 3;
+                """;
+            command.Parameters.AddWithValue("$proto", row.Check.ToByteArray());
+            command.ExecuteNonQuery();
+        }
+
+        using (var migrated = AgentStore.Open(path, _time))
+        {
+            var record = Assert.Single(migrated.LoadOpenChecks());
+            Assert.Equal("from-v3", record.Check.CheckId);
+            Assert.Equal(2, record.Check.Lines.Count);
+            Assert.Equal("4000000000001", record.CardNumber);
+            Assert.Single(migrated.ReadPending(10));
+        }
+
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
+        check.Open();
+        using var tables = check.CreateCommand();
+        tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'open_checks'";
+        Assert.Equal(0L, tables.ExecuteScalar());
+        tables.CommandText = "PRAGMA user_version";
+        Assert.Equal(4L, tables.ExecuteScalar());
     }
 }
