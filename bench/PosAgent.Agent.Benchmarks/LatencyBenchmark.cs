@@ -24,10 +24,12 @@ internal static class LatencyBenchmark
         try
         {
             var options = new AgentOptions { DataDirectory = Path.Combine(folder, "agent"), ProgramsDirectory = BenchSupport.Programs };
-            await using var host = await AgentHost.StartAsync(options);
-            using var client = LocalApiClient.ForUnixSocket(host.SocketPath!);
             var card = BenchSupport.Card(1);
-            host.Parts.Cards.Put(BenchSupport.Snapshot(card, 1_000_000));
+            var separate = args.Contains("--agent-process");
+            await using var agent = separate
+                ? await AgentUnderTest.StartProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000))
+                : await AgentUnderTest.StartInProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000));
+            using var client = LocalApiClient.ForUnixSocket(agent.SocketPath);
             using var floorFile = new FileStream(Path.Combine(options.DataDirectory, "fsync.probe"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
             using var inFlowFile = new FileStream(Path.Combine(options.DataDirectory, "fsync-in-flow.probe"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
             var samples = new Samples(iterations);
@@ -44,7 +46,7 @@ internal static class LatencyBenchmark
                 await flow.RoundAsync(samples, perRound);
             }
 
-            Console.WriteLine($"Agent local API over a Unix socket, {perRound * rounds} iterations each in {rounds} interleaved rounds, durable commits (WAL, synchronous=FULL); milliseconds");
+            Console.WriteLine($"Agent local API over a Unix socket ({(separate ? "posagent-agent in its own process" : "agent in the benchmark's process")}), {perRound * rounds} iterations each in {rounds} interleaved rounds, durable commits (WAL, synchronous=FULL); milliseconds");
             Console.WriteLine("| Measurement                  |       n |      p50 |      p90 |      p99 |");
             Console.WriteLine("|------------------------------|---------|----------|----------|----------|");
             Console.WriteLine(BenchSupport.Percentiles("fsync floor (64 B + fsync)", samples.Fsync));
