@@ -47,9 +47,6 @@ public sealed class ShutdownSignal : IDisposable
         });
     }
 
-    /// <summary>Cancelled on Ctrl+C or SIGTERM: pass it to the host's start so a stop during start-up is honoured.</summary>
-    public CancellationToken Token => _stop.Token;
-
     /// <summary>Completes when Ctrl+C or SIGTERM has arrived (at once if it already has).</summary>
     public async Task WaitAsync()
     {
