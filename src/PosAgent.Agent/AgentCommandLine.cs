@@ -83,7 +83,19 @@ public static class AgentCommandLine
                     o.UseUtcTimestamp = true;
                 })
                 .SetMinimumLevel(parse.GetValue(logLevel)));
-            await using var host = await AgentHost.StartAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
+            AgentHost host;
+            try
+            {
+                host = await AgentHost.StartAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                // A start-up problem the operator can act on (its message names the file or the setting): no stack trace.
+                await Console.Error.WriteLineAsync($"posagent-agent cannot start: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await using var started = host;
             // One machine-readable line for supervisors and tests: the agent is accepting calls.
             Console.Out.WriteLine($"posagent-agent ready socket={host.SocketPath ?? "-"} tcp={host.TcpAddress ?? "-"} pid={Environment.ProcessId}");
             Console.Out.Flush();

@@ -69,6 +69,11 @@ public sealed class AgentHost : IAsyncDisposable
         var logger = loggerFactory.CreateLogger("PosAgent.Agent");
         Directory.CreateDirectory(options.DataDirectory);
         var store = AgentStore.Open(options.DatabasePath, time);
+        if (store.UnreadableOpenChecksMovedTo is { } movedTo)
+        {
+            AgentLog.OpenChecksMovedAside(logger, movedTo);
+        }
+
         var owned = new List<IDisposable> { store };
         try
         {

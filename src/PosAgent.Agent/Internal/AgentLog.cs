@@ -11,6 +11,9 @@ internal static partial class AgentLog
     [LoggerMessage(2, LogLevel.Information, "Agent stopping")]
     public static partial void Stopping(ILogger logger);
 
+    [LoggerMessage(3, LogLevel.Warning, "The open-checks database could not be read and was moved to {MovedTo}; the agent starts with no open checks (sales are not in it)")]
+    public static partial void OpenChecksMovedAside(ILogger logger, string movedTo);
+
     [LoggerMessage(10, LogLevel.Warning, "Central service unreachable: offline mode for {BreakDuration} before a probe ({Error})")]
     public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration, string error);
 

@@ -17,4 +17,18 @@ public sealed class AgentProcessLifetimeTests
         Assert.Equal(0, exitCode);
         Assert.True(File.Exists(Path.Combine(dir.Path, "agent.db")), "the agent database must stay on disk after a clean stop");
     }
+
+    [Fact]
+    public async Task Run_UnreadableDatabase_ExitsWithOneAndSaysWhichFile()
+    {
+        using var dir = new TempDirectory("pa-life-");
+        var database = Path.Combine(dir.Path, "agent.db");
+        await File.WriteAllTextAsync(database, new string('x', 4096));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AgentProcess.StartAsync(dir.Path, "terminal-bad-db", central: null, token: null));
+
+        Assert.Contains("exited with 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"posagent-agent cannot start: The agent database '{database}' cannot be used", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.Message, StringComparison.Ordinal);
+    }
 }

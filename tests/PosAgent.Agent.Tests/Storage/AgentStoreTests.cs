@@ -346,4 +346,54 @@ public sealed class AgentStoreTests : IDisposable
         tables.CommandText = "PRAGMA user_version";
         Assert.Equal(4L, tables.ExecuteScalar());
     }
+
+    [Fact]
+    public void Open_UnreadableOpenChecksFile_IsMovedAsideAndTheAgentStartsWithNone()
+    {
+        var path = _dir.File("agent.db");
+        var sale = Sale();
+        using (var store = AgentStore.Open(path, _time))
+        {
+            store.Commit(sale, null, 0);
+            store.SaveOpenCheck(OpenCheck("lost", lines: 1));
+        }
+
+        var openChecks = AgentStore.OpenChecksPath(path);
+        File.WriteAllText(openChecks, new string('x', 4096));
+        File.Delete(openChecks + "-wal");
+
+        using var reopened = AgentStore.Open(path, _time);
+
+        Assert.NotNull(reopened.UnreadableOpenChecksMovedTo);
+        Assert.StartsWith(openChecks + ".unreadable-", reopened.UnreadableOpenChecksMovedTo, StringComparison.Ordinal);
+        Assert.Equal(new string('x', 4096), File.ReadAllText(reopened.UnreadableOpenChecksMovedTo!));
+        Assert.Empty(reopened.LoadOpenChecks());
+        Assert.Equal(sale.OperationId, Assert.Single(reopened.ReadPending(10)).OperationId);
+        reopened.SaveOpenCheck(OpenCheck("new", lines: 2));
+        Assert.Equal("new", Assert.Single(reopened.LoadOpenChecks()).Check.CheckId);
+    }
+
+    [Fact]
+    public void Open_UnreadableAgentDatabase_FailsNamingTheFileAndLeavesItAlone()
+    {
+        var path = _dir.File("agent.db");
+        File.WriteAllText(path, new string('x', 4096));
+
+        var error = Assert.Throws<InvalidOperationException>(() => AgentStore.Open(path, _time));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not yet sent to the central service", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new string('x', 4096), File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Open_OpenChecksPathIsADirectory_FailsNamingIt()
+    {
+        var path = _dir.File("agent.db");
+        Directory.CreateDirectory(AgentStore.OpenChecksPath(path));
+
+        var error = Assert.Throws<InvalidOperationException>(() => AgentStore.Open(path, _time));
+
+        Assert.Contains(AgentStore.OpenChecksPath(path), error.Message, StringComparison.Ordinal);
+    }
 }

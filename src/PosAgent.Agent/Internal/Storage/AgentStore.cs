@@ -154,10 +154,20 @@ internal sealed class AgentStore : IDisposable
             // header); an existing one keeps its size. Checkpoints are run by CheckpointIfDue()
             // from the sync worker; the automatic one stays as a safety net only (10,000 pages),
             // so a commit never pays for copying pages back.
-            Execute(connection, $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;");
-            AttachOpenChecks(connection, OpenChecksPath(path));
+            try
+            {
+                Execute(connection, $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;");
+            }
+            catch (SqliteException ex)
+            {
+                throw new InvalidOperationException(
+                    $"The agent database '{Path.GetFullPath(path)}' cannot be used: {ex.Message} Do not delete it: it holds the operations not yet sent to the central service. " +
+                    "Restore it from a backup (docs/operations.md, Backups) or keep it aside for recovery before the agent starts on a new one.", ex);
+            }
+
+            var movedAside = AttachOpenChecks(connection, OpenChecksPath(path));
             Migrate(connection);
-            return new AgentStore(connection, time);
+            return new AgentStore(connection, time) { UnreadableOpenChecksMovedTo = movedAside };
         }
         catch
         {
@@ -165,6 +175,12 @@ internal sealed class AgentStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Set when the open-checks database could not be read at start and was moved aside to this
+    /// path (the agent started with no open checks); null otherwise.
+    /// </summary>
+    public string? UnreadableOpenChecksMovedTo { get; private init; }
 
     /// <summary>The open-checks database of the agent database at <paramref name="databasePath"/>: <c>agent.db</c> → <c>agent-open-checks.db</c>.</summary>
     public static string OpenChecksPath(string databasePath)
@@ -181,31 +197,78 @@ internal sealed class AgentStore : IDisposable
     /// writes are in the kernel) and reach the disk at its checkpoints and the kernel's writeback;
     /// a power cut can lose the last seconds of edits of checks not yet paid, never a sale.
     /// </summary>
-    private static void AttachOpenChecks(SqliteConnection connection, string path)
+    /// <remarks>
+    /// A file that is not a readable database (damaged by a disk fault, or overwritten) must not
+    /// stop checkout over checks nobody has paid yet: it is moved aside, with its WAL, and the agent
+    /// starts with an empty one. Returns where it went, or null.
+    /// </remarks>
+    private static string? AttachOpenChecks(SqliteConnection connection, string path)
     {
-        using (var attach = connection.CreateCommand())
+        try
         {
-            attach.CommandText = $"ATTACH DATABASE $path AS {Scratch}";
-            attach.Parameters.AddWithValue("$path", path);
-            attach.ExecuteNonQuery();
+            PrepareOpenChecks(connection, path);
+            return null;
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
+        {
+            // ATTACH itself fails on a file that is not a database; a damaged one fails later.
+            using (var attached = connection.CreateCommand())
+            {
+                attached.CommandText = $"SELECT count(*) FROM pragma_database_list WHERE name = '{Scratch}'";
+                if (Convert.ToInt64(attached.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    Execute(connection, $"DETACH DATABASE {Scratch}");
+                }
+            }
 
-        Execute(connection, $"PRAGMA {Scratch}.page_size={PageSize}; PRAGMA {Scratch}.journal_mode=WAL; PRAGMA {Scratch}.synchronous=NORMAL;");
+            var aside = $"{path}.unreadable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+            foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+            {
+                if (File.Exists(path + suffix))
+                {
+                    File.Move(path + suffix, aside + suffix);
+                }
+            }
+
+            PrepareOpenChecks(connection, path);
+            return aside;
+        }
+    }
+
+    private static void PrepareOpenChecks(SqliteConnection connection, string path)
+    {
+        try
+        {
+            using (var attach = connection.CreateCommand())
+            {
+                attach.CommandText = $"ATTACH DATABASE $path AS {Scratch}";
+                attach.Parameters.AddWithValue("$path", path);
+                attach.ExecuteNonQuery();
+            }
+
+            Execute(connection, $$"""
+                PRAGMA {{Scratch}}.page_size={{PageSize}};
+                PRAGMA {{Scratch}}.journal_mode=WAL;
+                PRAGMA {{Scratch}}.synchronous=NORMAL;
+                CREATE TABLE IF NOT EXISTS {{Scratch}}.open_checks (
+                    check_id TEXT PRIMARY KEY,
+                    card_number TEXT,
+                    card_from_central INTEGER NOT NULL,
+                    next_line INTEGER NOT NULL,
+                    check_proto BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is not (SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT))
+        {
+            throw new InvalidOperationException(
+                $"The open-checks database '{path}' cannot be opened: {ex.Message} It holds only checks not yet paid: fix its permissions, or move it aside, and start the agent again.", ex);
+        }
     }
 
     private static void Migrate(SqliteConnection connection)
     {
-        // Whatever the agent database's version: the open-checks file may be new (or deleted by hand).
-        Execute(connection, $$"""
-            CREATE TABLE IF NOT EXISTS {{Scratch}}.open_checks (
-                check_id TEXT PRIMARY KEY,
-                card_number TEXT,
-                card_from_central INTEGER NOT NULL,
-                next_line INTEGER NOT NULL,
-                check_proto BLOB NOT NULL,
-                updated_at INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            """);
         using var check = connection.CreateCommand();
         check.CommandText = "PRAGMA user_version";
         var version = Convert.ToInt32(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
