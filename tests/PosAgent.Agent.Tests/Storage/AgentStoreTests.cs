@@ -396,4 +396,15 @@ public sealed class AgentStoreTests : IDisposable
 
         Assert.Contains(AgentStore.OpenChecksPath(path), error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Open_AgentDatabasePathIsADirectory_FailsNamingIt()
+    {
+        var path = _dir.File("agent.db");
+        Directory.CreateDirectory(path);
+
+        var error = Assert.Throws<InvalidOperationException>(() => AgentStore.Open(path, _time));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
 }

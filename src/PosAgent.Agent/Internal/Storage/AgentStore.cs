@@ -149,13 +149,13 @@ internal sealed class AgentStore : IDisposable
         }.ToString());
         try
         {
-            connection.Open();
             // page_size only takes effect on a new, empty database (before WAL mode writes the
             // header); an existing one keeps its size. Checkpoints are run by CheckpointIfDue()
             // from the sync worker; the automatic one stays as a safety net only (10,000 pages),
             // so a commit never pays for copying pages back.
             try
             {
+                connection.Open();
                 Execute(connection, $"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;");
             }
             catch (SqliteException ex)
