@@ -14,26 +14,17 @@ namespace PosAgent.Agent.Tests.Devices;
 public sealed class DeviceFaultTests : IAsyncLifetime
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
-    private readonly TempDirectory _dir = new();
-    private SimulatedLane _lane = null!;
+    private readonly SimulatedLane _lane = new();
 
-    public Task InitializeAsync()
-    {
-        _lane = new SimulatedLane(_dir);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _lane.DisposeAsync();
-        _dir.Dispose();
-    }
+    public Task DisposeAsync() => _lane.DisposeAsync().AsTask();
 
     [Fact]
     public async Task PrinterPaperOutAndScannerUnplugged_ReportedCheckoutGoesOnReceiptPrintsWhenPaperLoaded()
     {
         var card = TestCards.Csm(211);
-        await using var agent = await TestAgent.StartAsync(_dir, _lane.Configure);
+        await using var agent = await TestAgent.StartAsync(_lane.Directory, _lane.Configure);
         agent.Parts.Cards.Put(TestCards.CsmSnapshot(card, 500, DateTimeOffset.UtcNow));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await using var events = new EventRecorder(agent.Client, cts.Token);

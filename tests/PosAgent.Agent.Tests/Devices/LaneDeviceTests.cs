@@ -9,26 +9,17 @@ namespace PosAgent.Agent.Tests.Devices;
 [Collection(DeviceTimingCollection.Name)]
 public sealed class LaneDeviceTests : IAsyncLifetime
 {
-    private readonly TempDirectory _dir = new();
-    private SimulatedLane _lane = null!;
+    private readonly SimulatedLane _lane = new();
 
-    public Task InitializeAsync()
-    {
-        _lane = new SimulatedLane(_dir);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _lane.DisposeAsync();
-        _dir.Dispose();
-    }
+    public Task DisposeAsync() => _lane.DisposeAsync().AsTask();
 
     [Fact]
     public async Task ScannedCard_AttachesToOpenCheckAndReceiptPrintsOnThePrinter()
     {
         var card = TestCards.Csm(201);
-        await using var agent = await TestAgent.StartAsync(_dir, _lane.Configure);
+        await using var agent = await TestAgent.StartAsync(_lane.Directory, _lane.Configure);
         agent.Parts.Cards.Put(TestCards.CsmSnapshot(card, 500, DateTimeOffset.UtcNow));
         var printed = new TaskCompletionSource<FirmwareSim.Receipt>(TaskCreationOptions.RunContinuationsAsynchronously);
         _lane.Printer.ReceiptCompleted += (_, r) => printed.TrySetResult(r);

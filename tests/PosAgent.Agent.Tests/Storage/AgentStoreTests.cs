@@ -164,17 +164,25 @@ public sealed class AgentStoreTests : IDisposable
         Assert.Equal("wal", command.ExecuteScalar());
     }
 
-    [Fact]
-    public void ReadPending_AfterEverythingSynced_FindsTheNextCommit()
+    /// <summary>Two sales committed, then the first synced and the second synced or parked: nothing left pending. Returns the second.</summary>
+    private OutboxOperation CommitTwoThenSettle(AgentStore store, bool secondParked)
     {
-        using var store = CreateSut();
         var a = Sale();
         var b = Sale();
         store.Commit(a, null, 0);
         store.Commit(b, null, 0);
         Assert.Equal(2, store.ReadPending(10).Count);
-        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0), new SyncOutcome(b.OperationId, OutboxState.Parked, [2], "bad", 0)]);
+        var second = secondParked ? new SyncOutcome(b.OperationId, OutboxState.Parked, [2], "bad", 0) : new SyncOutcome(b.OperationId, OutboxState.Synced, [1], null, 0);
+        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0), second]);
         Assert.Empty(store.ReadPending(10));
+        return b;
+    }
+
+    [Fact]
+    public void ReadPending_AfterEverythingSynced_FindsTheNextCommit()
+    {
+        using var store = CreateSut();
+        CommitTwoThenSettle(store, secondParked: true);
 
         var c = Sale();
         store.Commit(c, null, 0);
@@ -187,13 +195,7 @@ public sealed class AgentStoreTests : IDisposable
     public void PruneSynced_EverySyncedRowOld_KeepsTheNewestSoCommitOrderContinues()
     {
         using var store = CreateSut();
-        var a = Sale();
-        var b = Sale();
-        store.Commit(a, null, 0);
-        store.Commit(b, null, 0);
-        Assert.Equal(2, store.ReadPending(10).Count);
-        store.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0), new SyncOutcome(b.OperationId, OutboxState.Synced, [1], null, 0)]);
-        Assert.Empty(store.ReadPending(10));
+        var b = CommitTwoThenSettle(store, secondParked: false);
         _time.Advance(TimeSpan.FromDays(8));
 
         Assert.Equal(1, store.PruneSynced(_time.GetUtcNow() - TimeSpan.FromDays(7)));

@@ -5,15 +5,18 @@ namespace PosAgent.Agent.Tests.Support;
 
 /// <summary>
 /// The simulator's scanner (9600 baud, Code 128) and receipt printer (115200 baud, 42 columns) on
-/// real pseudo-terminals in a test folder, and the agent settings that point at them.
+/// real pseudo-terminals in a test folder of its own (the agent's data goes there too), and the
+/// agent settings that point at them.
 /// </summary>
 public sealed class SimulatedLane : IAsyncDisposable
 {
-    public SimulatedLane(TempDirectory dir)
+    public SimulatedLane()
     {
-        Scanner = SimulatedScanner.Start(new ScannerOptions { LinkPath = dir.File("scanner"), Baud = 9600, DefaultSymbology = Symbology.Code128 });
-        Printer = SimulatedPrinter.Start(new PrinterOptions { LinkPath = dir.File("printer"), Baud = 115200, CharsPerLine = 42 });
+        Scanner = SimulatedScanner.Start(new ScannerOptions { LinkPath = Directory.File("scanner"), Baud = 9600, DefaultSymbology = Symbology.Code128 });
+        Printer = SimulatedPrinter.Start(new PrinterOptions { LinkPath = Directory.File("printer"), Baud = 115200, CharsPerLine = 42 });
     }
+
+    public TempDirectory Directory { get; } = new();
 
     public SimulatedScanner Scanner { get; }
 
@@ -30,6 +33,7 @@ public sealed class SimulatedLane : IAsyncDisposable
     {
         await Scanner.DisposeAsync();
         await Printer.DisposeAsync();
+        Directory.Dispose();
     }
 }
 
