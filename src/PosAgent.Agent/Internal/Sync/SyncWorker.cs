@@ -65,7 +65,7 @@ internal sealed class SyncWorker
                     AgentLog.SyncFailed(_logger, result.Error);
                 }
 
-                // Checkpoints run here, on their own connection, so commits never pay for them.
+                // Checkpoints run here, between two commits, so no commit waits for one.
                 _store.CheckpointIfDue();
                 if (_time.GetUtcNow() >= nextPrune)
                 {
@@ -189,6 +189,7 @@ internal sealed class SyncWorker
         private readonly Queue<PendingOperation>[] _queues = [.. Enumerable.Range(0, lanes).Select(_ => new Queue<PendingOperation>())];
         private long _dispatched;
         private int _queued;
+        private bool _exhausted;
 
         public int Lanes => lanes;
 
@@ -198,8 +199,6 @@ internal sealed class SyncWorker
 
         public string? Error { get; private set; }
 
-        public bool Exhausted { get; private set; }
-
         /// <summary>Everything pending was read and sent.</summary>
         public bool Finished
         {
@@ -207,7 +206,7 @@ internal sealed class SyncWorker
             {
                 lock (_gate)
                 {
-                    return Exhausted && _queued == 0;
+                    return _exhausted && _queued == 0;
                 }
             }
         }
@@ -218,12 +217,12 @@ internal sealed class SyncWorker
             lock (_gate)
             {
                 var queue = _queues[lane];
-                while (Error is null && queue.Count == 0 && !Exhausted && _queued < lanes * batchSize * 2)
+                while (Error is null && queue.Count == 0 && !_exhausted && _queued < lanes * batchSize * 2)
                 {
                     var window = store.ReadPending(lanes * batchSize, _dispatched);
                     if (window.Count == 0)
                     {
-                        Exhausted = true;
+                        _exhausted = true;
                         break;
                     }
 
