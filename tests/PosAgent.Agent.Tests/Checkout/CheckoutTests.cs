@@ -52,6 +52,7 @@ public sealed class CheckoutTests : IAsyncLifetime
         Assert.True(committed.Pending);
         Assert.Equal(CheckState.Committed, committed.Check.State);
         Assert.True(Guid.TryParse(committed.OperationId, out var id) && id.Version == 7);
+        Assert.Equal(check.CheckId, committed.OperationId); // a check is committed once: its id names the sale
         Assert.Equal(60, committed.PointsEarned); // CSM-R2: 3% of 2,000.00 RUB paid in cash
         await _agent.DisposeAsync();
         _agent = await TestAgent.StartAsync(_dir);

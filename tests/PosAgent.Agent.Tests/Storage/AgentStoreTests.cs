@@ -121,6 +121,94 @@ public sealed class AgentStoreTests : IDisposable
     }
 
     [Fact]
+    public void Commit_SaleNamedByItsCheck_ThenRefund_TheCheckIsReadFromTheSaleRow()
+    {
+        using var store = CreateSut();
+        var sale = Sale();
+        var check = new Check { CheckId = sale.OperationId, OperationId = sale.OperationId, State = CheckState.Committed, TotalMinor = 1000, Lines = { new CheckLine { LineId = "1", Quantity = 1, TotalMinor = 1000 } } };
+        store.Commit(sale, check, 0);
+        Assert.Equal(check, store.FindSale(check.CheckId, null)!.Value.Check);
+
+        var refund = new OutboxOperation(Guid.CreateVersion7().ToString(), "refund", sale.CardNumber, _time.GetUtcNow(), new TerminalTransaction { Refund = new Refund { OriginalTransactionId = sale.OperationId } }, true, -10, 0);
+        var refunded = check.Clone();
+        refunded.State = CheckState.Refunded;
+        refunded.Lines[0].RefundedQuantity = 1;
+        store.Commit(refund, refunded, 0);
+
+        Assert.Equal((refunded, sale.OperationId), store.FindSale(check.CheckId, null));
+        Assert.Equal((refunded, sale.OperationId), store.FindSale(null, sale.OperationId));
+        Assert.Null(store.FindSale(null, refund.OperationId));
+        Assert.Equal(2, store.ReadPending(10).Count);
+        Assert.Equal(0L, ReadLong("SELECT count(*) FROM sale_check_ids"));
+    }
+
+    [Fact]
+    public void Open_SchemaFourDatabase_MovesEachCheckIntoItsSaleRow()
+    {
+        var path = _dir.File("agent.db");
+        var sold = new Check { CheckId = "check-1", OperationId = "op-sale", State = CheckState.PartiallyRefunded, TotalMinor = 3000 };
+        CreateLegacyDatabase(4, """
+            INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id)
+                VALUES ('op-sale', 'sale', '4000000000001', 1, 1, x'00', 0, 1, 30, 0, 'check-1'),
+                       ('op-refund', 'refund', '4000000000001', 2, 2, x'00', 0, 1, -10, 0, 'check-1');
+            INSERT INTO sales VALUES ('check-1', 'op-sale', $proto, 1);
+            """, sold.ToByteArray());
+
+        using (var store = AgentStore.Open(path, _time))
+        {
+            Assert.Equal((sold, "op-sale"), store.FindSale("check-1", null));
+            Assert.Equal((sold, "op-sale"), store.FindSale(null, "op-sale"));
+            Assert.Null(store.FindSale(null, "op-refund"));
+            Assert.Equal(2, store.ReadPending(10).Count);
+
+            // A refund after the upgrade updates the check where the migration put it.
+            var refunded = sold.Clone();
+            refunded.State = CheckState.Refunded;
+            store.Commit(new OutboxOperation("op-refund-2", "refund", "4000000000001", _time.GetUtcNow(), new TerminalTransaction(), true, -20, 0), refunded, 0);
+            Assert.Equal(CheckState.Refunded, store.FindSale("check-1", null)!.Value.Check.State);
+        }
+
+        Assert.Equal(0L, ReadLong("SELECT count(*) FROM sqlite_master WHERE name = 'sales'"));
+        Assert.Equal(1L, ReadLong("SELECT count(*) FROM sale_check_ids WHERE check_id = 'check-1' AND op_id = 'op-sale'"));
+    }
+
+    /// <summary>
+    /// An agent database as agents of schemas 2-4 created it (committed checks in a table of
+    /// their own, a sale with an id of its own), then <paramref name="sql"/> with <c>$proto</c>.
+    /// </summary>
+    private void CreateLegacyDatabase(int version, string sql, byte[] proto)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("agent.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            CREATE TABLE outbox (seq INTEGER PRIMARY KEY, op_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, card_number TEXT, business_time INTEGER NOT NULL,
+                created_at INTEGER NOT NULL, payload BLOB NOT NULL, state INTEGER NOT NULL, offline INTEGER NOT NULL, est_earned INTEGER NOT NULL,
+                est_spent INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB, synced_at INTEGER, check_id TEXT);
+            CREATE TABLE sales (check_id TEXT PRIMARY KEY, op_id TEXT NOT NULL, check_proto BLOB NOT NULL, committed_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE offline_redemptions (card_number TEXT NOT NULL, op_id TEXT NOT NULL, points INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                confirmed INTEGER NOT NULL, overspent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (card_number, op_id)) WITHOUT ROWID;
+            CREATE TABLE card_cache (card_number TEXT PRIMARY KEY, snapshot BLOB NOT NULL, fetched_at INTEGER NOT NULL);
+            CREATE TABLE programs (program_id TEXT PRIMARY KEY, version TEXT NOT NULL, definition TEXT NOT NULL, fetched_at INTEGER NOT NULL);
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            {sql}
+            PRAGMA user_version = {version};
+            """;
+        command.Parameters.AddWithValue("$proto", proto);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>One number read from the agent database on a connection of its own.</summary>
+    private long ReadLong(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("agent.db")};Pooling=False;Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
     public void Caches_PutThenReopen_AreLoaded()
     {
         using (var store = CreateSut())
@@ -309,27 +397,15 @@ public sealed class AgentStoreTests : IDisposable
     public void Open_SchemaThreeDatabase_MovesItsOpenChecksToTheirOwnFile()
     {
         var path = _dir.File("agent.db");
-        using (var store = AgentStore.Open(path, _time))
-        {
-            store.Commit(Sale(), null, 0);
-        }
-
-        // Back to schema 3: open checks in the agent database, no open-checks file.
-        File.Delete(AgentStore.OpenChecksPath(path));
         var row = OpenCheck("from-v3", lines: 2);
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE open_checks (check_id TEXT PRIMARY KEY, card_number TEXT, card_from_central INTEGER NOT NULL, next_line INTEGER NOT NULL,
-                    check_proto BLOB NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-                INSERT INTO open_checks VALUES ('from-v3', '4000000000001', 0, 3, $proto, 1);
-                PRAGMA user_version = 3;
-                """;
-            command.Parameters.AddWithValue("$proto", row.Check.ToByteArray());
-            command.ExecuteNonQuery();
-        }
+        // Schema 3: the schema 4 tables, and open checks in the agent database.
+        CreateLegacyDatabase(3, """
+            CREATE TABLE open_checks (check_id TEXT PRIMARY KEY, card_number TEXT, card_from_central INTEGER NOT NULL, next_line INTEGER NOT NULL,
+                check_proto BLOB NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT INTO open_checks VALUES ('from-v3', '4000000000001', 0, 3, $proto, 1);
+            INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent)
+                VALUES ('op-1', 'sale', '4000000000001', 1, 1, x'00', 0, 1, 30, 0);
+            """, row.Check.ToByteArray());
 
         using (var migrated = AgentStore.Open(path, _time))
         {
@@ -340,13 +416,8 @@ public sealed class AgentStoreTests : IDisposable
             Assert.Single(migrated.ReadPending(10));
         }
 
-        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
-        check.Open();
-        using var tables = check.CreateCommand();
-        tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'open_checks'";
-        Assert.Equal(0L, tables.ExecuteScalar());
-        tables.CommandText = "PRAGMA user_version";
-        Assert.Equal(4L, tables.ExecuteScalar());
+        Assert.Equal(0L, ReadLong("SELECT count(*) FROM sqlite_master WHERE name = 'open_checks'"));
+        Assert.Equal(5L, ReadLong("PRAGMA user_version"));
     }
 
     [Fact]

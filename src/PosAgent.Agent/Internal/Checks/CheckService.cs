@@ -302,7 +302,9 @@ internal sealed class CheckService
         (long Max, string Binding, string Description) limit;
         string? cardNumber;
         Loyalty.CardSnapshot? card;
-        var operationId = Guid.CreateVersion7().ToString();
+        // A check is committed once, so its id (a UUIDv7 too) names the sale: the agent keeps the
+        // committed check in the sale's outbox row and finds it by that id with no other index.
+        var operationId = session.Check.CheckId;
         lock (session.Gate)
         {
             EnsureEditable(session);

@@ -55,17 +55,21 @@ internal sealed record CachedProgram(string ProgramId, string Version, string De
 /// file beside it (attached as <c>scratch</c>), see <see cref="SaveOpenCheck"/>.
 /// </summary>
 /// <remarks>
-/// A commit's cost is the fsync of the WAL frames it appends, and that grows with the bytes, so
-/// the schema keeps the pages a commit dirties few and small: 1 KiB pages (new databases), an
-/// outbox with an INTEGER PRIMARY KEY (no AUTOINCREMENT: no sqlite_sequence page) and only the
-/// op_id index, checks and offline redemptions in WITHOUT ROWID tables (one b-tree each). There is
-/// no index on the outbox state: pending rows are found by a rowid range scan from a floor kept
-/// in memory (every row below it is synced or parked), and the pending/parked counts are kept in
-/// memory too (every write goes through this class). A sale commit touches three b-trees.
+/// A commit's cost is the fsync of the WAL frames it appends, and every page it dirties is a
+/// frame, so the schema keeps those pages few: 1 KiB pages (new databases), an outbox with an
+/// INTEGER PRIMARY KEY (no AUTOINCREMENT: no sqlite_sequence page) and only the op_id index.
+/// A sale's operation id is its check id and the committed check rides in the sale's own outbox
+/// row, so a cash sale dirties the outbox's last leaf and the op_id index's last leaf, plus the
+/// header page and the parent page when the row starts a new leaf: 2 frames, or 4, where a
+/// separate table of checks (schema 4) made it 6-9. Its blobs leave out its own id
+/// (<see cref="OwnIdElision"/>). There is no index on the outbox state: pending rows
+/// are found by a rowid range scan from a floor kept in memory (every row below it is synced or
+/// parked), and the pending/parked counts are kept in memory too (every write goes through this
+/// class). Points spent offline add a row to the allowance ledger (a WITHOUT ROWID table).
 /// </remarks>
 internal sealed class AgentStore : IDisposable
 {
-    private const int SchemaVersion = 4;
+    private const int SchemaVersion = 5;
 
     /// <summary>The name the open-checks database is attached under.</summary>
     private const string Scratch = "scratch";
@@ -76,6 +80,11 @@ internal sealed class AgentStore : IDisposable
     /// <summary>A background checkpoint is due after this many written transactions (about 4 MiB of WAL)...</summary>
     private const int CheckpointEveryWrites = 100;
 
+    /// <summary>Forgets the open-check rows of checks committed since (a crash between the commit and the row's delete leaves one).</summary>
+    private const string DeleteCommittedOpenChecks =
+        $"DELETE FROM {Scratch}.open_checks WHERE EXISTS (SELECT 1 FROM main.outbox o WHERE o.op_id = open_checks.check_id AND o.check_proto IS NOT NULL) " +
+        "OR check_id IN (SELECT check_id FROM main.sale_check_ids)";
+
     /// <summary>...or this long after the last one if anything was written since.</summary>
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(30);
 
@@ -83,7 +92,8 @@ internal sealed class AgentStore : IDisposable
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly RawStatement _insertOutbox;
-    private readonly RawStatement _upsertSale;
+    private readonly RawStatement _updateSaleCheck;
+    private readonly RawStatement _nameSaleCheck;
     private readonly RawStatement _insertRedemption;
     private readonly SqliteCommand _markOutbox;
     private readonly SqliteCommand _confirmRedemption;
@@ -106,11 +116,10 @@ internal sealed class AgentStore : IDisposable
         _time = time;
         _lastCheckpoint = time.GetUtcNow();
         _insertOutbox = new RawStatement(connection,
-            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)");
-        _upsertSale = new RawStatement(connection,
-            "INSERT INTO sales(check_id, op_id, check_proto, committed_at) VALUES (?1, ?2, ?3, ?4) " +
-            "ON CONFLICT(check_id) DO UPDATE SET check_proto = excluded.check_proto");
+            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id, check_proto) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11)");
+        _updateSaleCheck = new RawStatement(connection, "UPDATE outbox SET check_proto = ?1 WHERE op_id = ?2 AND check_proto IS NOT NULL");
+        _nameSaleCheck = new RawStatement(connection, "INSERT INTO sale_check_ids(check_id, op_id) VALUES (?1, ?2)");
         _insertRedemption = new RawStatement(connection,
             "INSERT INTO offline_redemptions(op_id, card_number, points, created_at, confirmed) VALUES (?1, ?2, ?3, ?4, 0)");
         _markOutbox = Prepare(
@@ -286,7 +295,7 @@ internal sealed class AgentStore : IDisposable
         if (version == 1)
         {
             // Schema 1 had an AUTOINCREMENT outbox with a state index and rowid tables for checks
-            // and offline redemptions (seven b-trees per sale); move the rows into schema 2.
+            // and offline redemptions (seven b-trees per sale); its rows are copied below.
             Execute(connection, """
                 ALTER TABLE outbox RENAME TO outbox_v1;
                 ALTER TABLE sales RENAME TO sales_v1;
@@ -294,6 +303,10 @@ internal sealed class AgentStore : IDisposable
                 DROP INDEX IF EXISTS outbox_state;
                 DROP INDEX IF EXISTS offline_redemptions_card;
                 """);
+        }
+        else if (version >= 2)
+        {
+            Execute(connection, "ALTER TABLE outbox ADD COLUMN check_proto BLOB");
         }
 
         Execute(connection, """
@@ -313,13 +326,13 @@ internal sealed class AgentStore : IDisposable
                 last_error TEXT,
                 result BLOB,
                 synced_at INTEGER,
-                check_id TEXT
+                check_id TEXT,
+                check_proto BLOB
             );
-            CREATE TABLE IF NOT EXISTS sales (
+            -- Sales whose operation id is not their check id (agents before schema 5 gave a sale an id of its own).
+            CREATE TABLE IF NOT EXISTS sale_check_ids (
                 check_id TEXT PRIMARY KEY,
-                op_id TEXT NOT NULL,
-                check_proto BLOB NOT NULL,
-                committed_at INTEGER NOT NULL
+                op_id TEXT NOT NULL
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS offline_redemptions (
                 card_number TEXT NOT NULL,
@@ -353,12 +366,26 @@ internal sealed class AgentStore : IDisposable
                     SELECT o.seq, o.op_id, o.kind, o.card_number, o.business_time, o.created_at, o.payload, o.state, o.offline, o.est_earned, o.est_spent, o.attempts, o.last_error, o.result, o.synced_at,
                            (SELECT s.check_id FROM sales_v1 s WHERE s.op_id = o.op_id)
                     FROM outbox_v1 o ORDER BY o.seq;
-                INSERT INTO sales(check_id, op_id, check_proto, committed_at) SELECT check_id, op_id, check_proto, committed_at FROM sales_v1;
+                ALTER TABLE sales_v1 RENAME TO sales;
                 INSERT INTO offline_redemptions(card_number, op_id, points, created_at, confirmed, overspent)
                     SELECT card_number, op_id, points, created_at, confirmed, overspent FROM offline_redemptions_v1;
                 DROP TABLE outbox_v1;
-                DROP TABLE sales_v1;
                 DROP TABLE offline_redemptions_v1;
+                """);
+        }
+
+        if (version is >= 1 and <= 4)
+        {
+            // Schemas 1-4 kept committed checks in a table of their own, keyed by check id, and
+            // gave a sale an operation id of its own. Each check moves into its sale's outbox
+            // row; the sales whose operation id is not their check id are remembered in
+            // sale_check_ids, so they are still found by check id. (A check whose sale row was
+            // already pruned cannot exist: pruning deleted the check first, on the same terms.)
+            Execute(connection, """
+                UPDATE outbox SET check_proto = (SELECT s.check_proto FROM sales s WHERE s.op_id = outbox.op_id)
+                    WHERE op_id IN (SELECT op_id FROM sales);
+                INSERT OR REPLACE INTO sale_check_ids(check_id, op_id) SELECT check_id, op_id FROM sales WHERE check_id <> op_id;
+                DROP TABLE sales;
                 """);
         }
 
@@ -377,23 +404,34 @@ internal sealed class AgentStore : IDisposable
     }
 
     /// <summary>
-    /// Writes a committed operation durably, in one transaction with the committed check (sales,
-    /// refunds) and the points spent offline against the card's allowance.
+    /// Writes a committed operation durably, in one transaction with the check as it stands after
+    /// it and the points spent offline against the card's allowance. A sale (the check's own
+    /// operation) keeps its check in its outbox row; a refund replaces the check kept in its
+    /// sale's row, so <see cref="FindSale"/> reads one row either way.
     /// </summary>
     public void Commit(OutboxOperation operation, Check? check, long offlineRedeemedPoints)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var payload = operation.Transaction.ToByteArray();
-        var checkProto = check?.ToByteArray();
+        var payload = OwnIdElision.StoreTransaction(operation.Transaction, operation.OperationId);
+        var isSale = check is not null && check.OperationId == operation.OperationId;
+        // The check goes into the sale's row: this one, or for a refund the one it refunds.
+        var checkProto = check is null ? null : OwnIdElision.StoreCheck(check, check.OperationId);
+        // check_id says which check an operation belongs to; a sale named by its check says it already.
+        var checkId = isSale && check!.CheckId == operation.OperationId ? null : check?.CheckId;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             InTransaction(() =>
             {
-                InsertOutbox(operation, now, payload, check?.CheckId);
-                if (check is not null)
+                InsertOutbox(operation, now, payload, checkId, isSale ? checkProto : null);
+                if (isSale && check!.CheckId != operation.OperationId)
                 {
-                    _upsertSale.Bind(1, check.CheckId).Bind(2, check.OperationId).Bind(3, checkProto!).Bind(4, now).Execute();
+                    _nameSaleCheck.Bind(1, check.CheckId).Bind(2, operation.OperationId).Execute();
+                }
+                else if (check is not null && !isSale)
+                {
+                    // No row when the sale was pruned meanwhile (past the retention): its check goes with it.
+                    _updateSaleCheck.Bind(1, checkProto!).Bind(2, check.OperationId).Execute();
                 }
 
                 if (offlineRedeemedPoints > 0)
@@ -417,7 +455,7 @@ internal sealed class AgentStore : IDisposable
             {
                 foreach (var operation in operations)
                 {
-                    InsertOutbox(operation, now, operation.Transaction.ToByteArray(), null);
+                    InsertOutbox(operation, now, OwnIdElision.StoreTransaction(operation.Transaction, operation.OperationId), null, null);
                 }
             });
             _pendingCount += operations.Count;
@@ -460,7 +498,7 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Execute(_connection, $"DELETE FROM {Scratch}.open_checks WHERE check_id IN (SELECT check_id FROM main.sales)");
+            Execute(_connection, DeleteCommittedOpenChecks);
             _writesSinceCheckpoint++;
             return Query($"SELECT check_proto, card_number, card_from_central, next_line FROM {Scratch}.open_checks ORDER BY updated_at",
                 r => new OpenCheckRecord(Check.Parser.ParseFrom((byte[])r[0]), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2) != 0, r.GetInt32(3)));
@@ -559,11 +597,13 @@ internal sealed class AgentStore : IDisposable
         Query("SELECT COALESCE(SUM(CASE WHEN confirmed = 0 THEN points END), 0), COUNT(DISTINCT CASE WHEN confirmed = 0 THEN card_number END), COALESCE(SUM(overspent), 0) FROM offline_redemptions",
             r => (r.GetInt64(0), r.GetInt32(1), r.GetInt64(2)))[0];
 
+    /// <summary>A committed sale's check as it stands now (after any refunds), by check id or by the sale's operation id.</summary>
     public (Check Check, string OperationId)? FindSale(string? checkId, string? operationId)
     {
+        // Since schema 5 a sale's operation id is its check id; other sales are named in sale_check_ids.
         var rows = checkId is { Length: > 0 }
-            ? Query("SELECT check_proto, op_id FROM sales WHERE check_id = $id", ReadSale, ("$id", checkId))
-            : Query("SELECT check_proto, op_id FROM sales WHERE check_id = (SELECT check_id FROM outbox WHERE op_id = $id) AND op_id = $id", ReadSale, ("$id", operationId ?? string.Empty));
+            ? Query("SELECT check_proto, op_id FROM outbox WHERE op_id IN ($id, (SELECT op_id FROM sale_check_ids WHERE check_id = $id)) AND check_proto IS NOT NULL", ReadSale, ("$id", checkId))
+            : Query("SELECT check_proto, op_id FROM outbox WHERE op_id = $id AND check_proto IS NOT NULL", ReadSale, ("$id", operationId ?? string.Empty));
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -648,15 +688,15 @@ internal sealed class AgentStore : IDisposable
             command.Transaction = tx;
             command.Parameters.AddWithValue("$before", olderThan.ToUnixTimeMilliseconds());
             // Open-check rows of committed checks first, while their sales are still there to name them.
-            command.CommandText = $"DELETE FROM {Scratch}.open_checks WHERE check_id IN (SELECT check_id FROM main.sales)";
-            command.ExecuteNonQuery();
-            command.CommandText = "DELETE FROM sales WHERE committed_at < $before AND op_id IN (SELECT op_id FROM outbox WHERE state = 1)";
+            command.CommandText = DeleteCommittedOpenChecks;
             command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM offline_redemptions WHERE confirmed = 1 AND created_at < $before";
             command.ExecuteNonQuery();
             // The newest row always stays, so rowids (the commit order) are never reused.
             command.CommandText = "DELETE FROM outbox WHERE state = 1 AND synced_at < $before AND seq < (SELECT MAX(seq) FROM outbox)";
             var deleted = command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM sale_check_ids WHERE op_id NOT IN (SELECT op_id FROM outbox)";
+            command.ExecuteNonQuery();
             tx.Commit();
             _writesSinceCheckpoint++;
             return deleted;
@@ -718,7 +758,8 @@ internal sealed class AgentStore : IDisposable
 
             _disposed = true;
             _insertOutbox.Dispose();
-            _upsertSale.Dispose();
+            _updateSaleCheck.Dispose();
+            _nameSaleCheck.Dispose();
             _insertRedemption.Dispose();
             _markOutbox.Dispose();
             _confirmRedemption.Dispose();
@@ -742,7 +783,7 @@ internal sealed class AgentStore : IDisposable
         r.GetString(2),
         r.IsDBNull(3) ? null : r.GetString(3),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
-        (byte[])r[5],
+        OwnIdElision.ReadTransaction((byte[])r[5], r.GetString(1)),
         r.GetInt64(6) != 0,
         r.GetInt64(7),
         r.GetInt64(8),
@@ -750,7 +791,7 @@ internal sealed class AgentStore : IDisposable
         r.IsDBNull(10) ? null : (byte[])r[10],
         r.IsDBNull(11) ? null : r.GetString(11));
 
-    private static (Check, string) ReadSale(SqliteDataReader r) => (Check.Parser.ParseFrom((byte[])r[0]), r.GetString(1));
+    private static (Check, string) ReadSale(SqliteDataReader r) => (OwnIdElision.ReadCheck((byte[])r[0], r.GetString(1)), r.GetString(1));
 
     private List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, params (string Name, object Value)[] parameters)
     {
@@ -828,7 +869,7 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
-    private void InsertOutbox(OutboxOperation operation, long now, byte[] payload, string? checkId) =>
+    private void InsertOutbox(OutboxOperation operation, long now, byte[] payload, string? checkId, byte[]? checkProto) =>
         _insertOutbox
             .Bind(1, operation.OperationId)
             .Bind(2, operation.Kind)
@@ -840,6 +881,7 @@ internal sealed class AgentStore : IDisposable
             .Bind(8, operation.EstimatedEarned)
             .Bind(9, operation.EstimatedSpent)
             .Bind(10, checkId)
+            .Bind(11, checkProto)
             .Execute();
 
     private static int Run(SqliteCommand command, params object[] values)

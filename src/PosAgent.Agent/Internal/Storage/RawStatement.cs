@@ -31,9 +31,9 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
-    public RawStatement Bind(int index, byte[] value)
+    public RawStatement Bind(int index, byte[]? value)
     {
-        Check(raw.sqlite3_bind_blob(_statement, index, value));
+        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_blob(_statement, index, value));
         return this;
     }
 
