@@ -102,6 +102,31 @@ public sealed class AgentStoreTests : IDisposable
     }
 
     [Fact]
+    public void UnconfirmedOfflinePoints_SurviveReopenAndAreConfirmedOnce()
+    {
+        var a = Sale(card: "4000000000001", spentOffline: 30);
+        var b = Sale(card: "4000000000001", spentOffline: 25);
+        var other = Sale(card: "4000000000002", spentOffline: 7);
+        using (var store = CreateSut())
+        {
+            store.Commit(a, null, 30);
+            store.Commit(b, null, 25);
+            store.Commit(other, null, 7);
+        }
+
+        using var reopened = CreateSut();
+        Assert.Equal(55, reopened.UnconfirmedOfflinePoints("4000000000001"));
+        Assert.Equal(7, reopened.UnconfirmedOfflinePoints("4000000000002"));
+
+        reopened.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0)]);
+        reopened.RecordOutcomes([new SyncOutcome(a.OperationId, OutboxState.Synced, [1], null, 0)]);
+
+        Assert.Equal(25, reopened.UnconfirmedOfflinePoints("4000000000001"));
+        Assert.Equal(7, reopened.UnconfirmedOfflinePoints("4000000000002"));
+        Assert.Equal((32L, 2, 0L), reopened.OfflineExposure());
+    }
+
+    [Fact]
     public void PruneSynced_OlderThanRetention_DeletesOnlySynced()
     {
         using var store = CreateSut();

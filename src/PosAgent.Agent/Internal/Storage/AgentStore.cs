@@ -103,6 +103,13 @@ internal sealed class AgentStore : IDisposable
     private readonly RawStatement _commit;
     private readonly RawStatement _rollback;
     private readonly Dictionary<string, SqliteCommand> _queries = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Points spent offline per card and not yet confirmed: the ledger's unconfirmed rows, summed at
+    /// open and kept up to date by every write, so a points commit does not read the card's whole
+    /// ledger. Cards leave it when nothing of theirs is unconfirmed.
+    /// </summary>
+    private readonly Dictionary<string, long> _unconfirmedByCard = new(StringComparer.Ordinal);
     private bool _disposed;
     private long _pendingFloor;
     private long _pendingCount;
@@ -127,7 +134,8 @@ internal sealed class AgentStore : IDisposable
             "$state", "$result", "$error", "$at", "$op");
         // The ledger is keyed by (card, op): the card comes from the outbox row (op_id index).
         _confirmRedemption = Prepare(
-            "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE card_number = (SELECT card_number FROM outbox WHERE op_id = $op) AND op_id = $op",
+            "UPDATE offline_redemptions SET confirmed = 1, overspent = $over WHERE card_number = (SELECT card_number FROM outbox WHERE op_id = $op) AND op_id = $op AND confirmed = 0 " +
+            "RETURNING card_number, points",
             "$over", "$op");
         _saveOpenCheck = new RawStatement(connection,
             $"INSERT INTO {Scratch}.open_checks(check_id, card_number, card_from_central, next_line, check_proto, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " +
@@ -140,6 +148,10 @@ internal sealed class AgentStore : IDisposable
         _pendingFloor = Scalar("SELECT COALESCE(MIN(seq), 0) FROM outbox WHERE state = 0");
         _pendingCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 0");
         _parkedCount = Scalar("SELECT COUNT(*) FROM outbox WHERE state = 2");
+        foreach (var (card, points) in Query("SELECT card_number, SUM(points) FROM offline_redemptions WHERE confirmed = 0 GROUP BY card_number", r => (r.GetString(0), r.GetInt64(1))))
+        {
+            _unconfirmedByCard[card] = points;
+        }
     }
 
     public static AgentStore Open(string path, TimeProvider time)
@@ -439,6 +451,11 @@ internal sealed class AgentStore : IDisposable
                     _insertRedemption.Bind(1, operation.OperationId).Bind(2, operation.CardNumber ?? string.Empty).Bind(3, offlineRedeemedPoints).Bind(4, now).Execute();
                 }
             });
+            if (offlineRedeemedPoints > 0)
+            {
+                AddUnconfirmed(operation.CardNumber ?? string.Empty, offlineRedeemedPoints);
+            }
+
             _pendingCount++;
             _writesSinceCheckpoint++;
         }
@@ -542,6 +559,7 @@ internal sealed class AgentStore : IDisposable
         int synced = 0, parked = 0;
         long overspent = 0;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var confirmed = new List<(string Card, long Points)>();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -564,9 +582,20 @@ internal sealed class AgentStore : IDisposable
                     }
 
                     overspent += outcome.OverspentPoints;
-                    Run(_confirmRedemption, outcome.OverspentPoints, outcome.OperationId);
+                    _confirmRedemption.Parameters[0].Value = outcome.OverspentPoints;
+                    _confirmRedemption.Parameters[1].Value = outcome.OperationId;
+                    using var reader = _confirmRedemption.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        confirmed.Add((reader.GetString(0), reader.GetInt64(1)));
+                    }
                 }
             });
+            foreach (var (card, points) in confirmed)
+            {
+                AddUnconfirmed(card, -points);
+            }
+
             _pendingCount -= synced + parked;
             _parkedCount += parked;
             _writesSinceCheckpoint++;
@@ -588,9 +617,13 @@ internal sealed class AgentStore : IDisposable
     }
 
     /// <summary>Points this terminal spent offline on a card that the central service has not yet confirmed.</summary>
-    public long UnconfirmedOfflinePoints(string cardNumber) =>
-        Query("SELECT COALESCE(SUM(points), 0) FROM offline_redemptions WHERE card_number = $card AND confirmed = 0",
-            r => r.GetInt64(0), ("$card", cardNumber))[0];
+    public long UnconfirmedOfflinePoints(string cardNumber)
+    {
+        lock (_gate)
+        {
+            return _unconfirmedByCard.GetValueOrDefault(cardNumber);
+        }
+    }
 
     /// <summary>Exposure: unconfirmed offline points, cards they were spent on, and overspend the central service reported.</summary>
     public (long Points, int Cards, long Overspent) OfflineExposure() =>
@@ -774,6 +807,19 @@ internal sealed class AgentStore : IDisposable
             }
 
             _connection.Dispose();
+        }
+    }
+
+    private void AddUnconfirmed(string cardNumber, long points)
+    {
+        var total = _unconfirmedByCard.GetValueOrDefault(cardNumber) + points;
+        if (total == 0)
+        {
+            _unconfirmedByCard.Remove(cardNumber);
+        }
+        else
+        {
+            _unconfirmedByCard[cardNumber] = total;
         }
     }
 
