@@ -43,6 +43,8 @@ public sealed class OnlineMemberTests : IAsyncLifetime
         var registered = await Client.RegisterMemberAsync(new RegisterMemberRequest { ProgramId = "CSM", FullName = "Anna Petrova", Phone = "+79991230001", Consent = true, CardNumber = card }).WithTimeout();
 
         Assert.StartsWith("m-", registered.MemberId, StringComparison.Ordinal);
+        Assert.Equal((await _central.SnapshotAsync(card)).AccountId, registered.AccountId);
+        Assert.NotEmpty(registered.AccountId);
         Assert.Equal(CardState.Active, registered.Card.State);
         Assert.Equal(DataSource.Central, registered.Card.Source);
         Assert.Equal("****" + card[^4..], registered.Card.MaskedNumber);

@@ -111,7 +111,7 @@ internal sealed class MemberService
             CardNumber = card,
         };
         var response = await _central.CallOnlineOnlyAsync("Registering a member", (c, ct) => c.RegisterMemberAsync(call, ct), cancellationToken).ConfigureAwait(false);
-        var result = new RegisterMemberResponse { MemberId = response.Member?.MemberId ?? string.Empty };
+        var result = new RegisterMemberResponse { MemberId = response.Member?.MemberId ?? string.Empty, AccountId = response.Account?.AccountId ?? string.Empty };
         if (response.Member?.MemberId is { Length: > 0 } memberId && response.Account?.AccountId is { Length: > 0 } accountId)
         {
             // The central service issues cards to the member's account in the program; the local
