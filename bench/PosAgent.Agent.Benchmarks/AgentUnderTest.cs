@@ -30,7 +30,7 @@ internal sealed class AgentUnderTest : IAsyncDisposable
     }
 
     /// <summary>Seeds the card cache in the agent's database, then runs posagent-agent on it until it says it is ready.</summary>
-    public static async Task<AgentUnderTest> StartProcessAsync(AgentOptions options, CardSnapshot card)
+    public static async Task<AgentUnderTest> StartProcessAsync(AgentOptions options, CardSnapshot card, string logLevel)
     {
         Directory.CreateDirectory(options.DataDirectory);
         using (var store = AgentStore.Open(options.DatabasePath, TimeProvider.System))
@@ -39,7 +39,8 @@ internal sealed class AgentUnderTest : IAsyncDisposable
         }
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "posagent-agent.dll"), "run", "--data-dir", options.DataDirectory, "--programs", options.ProgramsDirectory!, "--log-level", "Warning" })
+        // Its log is read off its output all along, as the journal would.
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "posagent-agent.dll"), "run", "--data-dir", options.DataDirectory, "--programs", options.ProgramsDirectory!, "--log-level", logLevel })
         {
             start.ArgumentList.Add(arg);
         }
@@ -50,12 +51,21 @@ internal sealed class AgentUnderTest : IAsyncDisposable
         {
             if (line.StartsWith("posagent-agent ready", StringComparison.Ordinal))
             {
+                _ = DrainAsync(process.StandardOutput);
                 return new AgentUnderTest(options.ResolvedSocketPath, null, process);
             }
         }
 
         process.Kill();
         throw new InvalidOperationException("posagent-agent closed its output before it was ready (run it by hand with the same arguments to see why)");
+    }
+
+    /// <summary>Reads the agent's log until it exits, so its writes never block on a full pipe.</summary>
+    private static async Task DrainAsync(StreamReader output)
+    {
+        while (await output.ReadLineAsync().ConfigureAwait(false) is not null)
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -27,7 +27,7 @@ internal static class LatencyBenchmark
             var card = BenchSupport.Card(1);
             var separate = args.Contains("--agent-process");
             await using var agent = separate
-                ? await AgentUnderTest.StartProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000))
+                ? await AgentUnderTest.StartProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000), BenchSupport.Arg(args, "--agent-log-level", "Information"))
                 : await AgentUnderTest.StartInProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000));
             using var client = LocalApiClient.ForUnixSocket(agent.SocketPath);
             using var floorFile = new FileStream(Path.Combine(options.DataDirectory, "fsync.probe"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);

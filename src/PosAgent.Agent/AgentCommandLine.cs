@@ -82,7 +82,7 @@ public static class AgentCommandLine
                     o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                     o.UseUtcTimestamp = true;
                 })
-                .SetMinimumLevel(parse.GetValue(logLevel)));
+                .SetProgramLogLevel(parse.GetValue(logLevel)));
             AgentHost host;
             try
             {

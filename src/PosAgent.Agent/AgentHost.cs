@@ -94,7 +94,8 @@ public sealed class AgentHost : IAsyncDisposable
             var sync = new SyncWorker(store, gateway, cards, events, connectivity, signal, options.Sync, time, logger);
             var refresher = new CacheRefresher(store, gateway, cards, estimator, options.Sync, time, logger);
             refresher.LoadLocal(options.ProgramsDirectory);
-            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, logger);
+            var commitLog = new CommitLog(logger, time);
+            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, commitLog);
             checks.RestoreOpenChecks();
             var members = new MemberService(gateway, cards, checks, store, sync, time, options);
             var devices = new DeviceBoard();
@@ -149,6 +150,7 @@ public sealed class AgentHost : IAsyncDisposable
             host.AfterStart();
             host._background.Add(Task.Run(() => sync.RunAsync(host._stopping.Token), CancellationToken.None));
             host._background.Add(Task.Run(() => refresher.RunAsync(host._stopping.Token), CancellationToken.None));
+            host._background.Add(Task.Run(() => commitLog.RunAsync(host._stopping.Token), CancellationToken.None));
             wiring.StartScanner(estimator, time, loggerFactory);
             wiring.StartPrinter();
             AgentLog.Started(logger, options.TerminalId, string.Join(", ", new[] { host.SocketPath, host.TcpAddress }.Where(e => e is not null)), options.DatabasePath);

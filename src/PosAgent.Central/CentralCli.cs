@@ -79,7 +79,7 @@ public static class CentralCli
 
                 // From here on SIGTERM stops the service cleanly, even while it starts.
                 using var shutdown = EmbeddedHosting.ListenForShutdown(ct);
-                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
+                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetProgramLogLevel(LogLevel.Information));
                 await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", server.Addresses)}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
                 await shutdown.WaitAsync().ConfigureAwait(false);

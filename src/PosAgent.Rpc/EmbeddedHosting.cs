@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace PosAgent.Rpc;
 
@@ -21,6 +22,16 @@ public static class EmbeddedHosting
     /// says it is ready) then stops it cleanly, instead of the runtime's default exit 143.
     /// </summary>
     public static ShutdownSignal ListenForShutdown(CancellationToken cancellationToken) => new(cancellationToken);
+
+    /// <summary>
+    /// Logs at <paramref name="level"/>, except the web framework's own per-request lines (request
+    /// starting and finished, endpoint executing and executed: four Information lines for every
+    /// call, dozens per checkout), which stay at Warning unless Debug or Trace is asked for. They
+    /// buried the program's own lines in the journal, and writing them cost each call a console
+    /// write on a thread that then competed with the call for the CPU.
+    /// </summary>
+    public static ILoggingBuilder SetProgramLogLevel(this ILoggingBuilder builder, LogLevel level) =>
+        builder.SetMinimumLevel(level).AddFilter("Microsoft.AspNetCore", level <= LogLevel.Debug ? level : LogLevel.Warning);
 
     private sealed class EmbeddedHostLifetime : IHostLifetime
     {

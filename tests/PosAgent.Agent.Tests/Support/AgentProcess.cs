@@ -8,19 +8,27 @@ namespace PosAgent.Agent.Tests.Support;
 internal sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
 
-    private AgentProcess(Process process, string socket)
+    private AgentProcess(Process process, string socket, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
         _process = process;
+        _output = output;
         Client = LocalApiClient.ForUnixSocket(socket);
     }
 
     public LocalApiClient Client { get; }
 
+    /// <summary>The lines the agent wrote to its standard output so far (its log).</summary>
+    public IReadOnlyList<string> Output => [.. _output];
+
     public int Id => _process.Id;
 
-    /// <summary>Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.</summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token)
+    /// <summary>
+    /// Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.
+    /// <paramref name="logLevel"/> null runs it at its default level.
+    /// </summary>
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning")
     {
         Directory.CreateDirectory(dataDirectory);
         var config = Path.Combine(dataDirectory, "agent.json");
@@ -39,7 +47,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "run", "--config", config, "--log-level", "Warning" })
+        foreach (var arg in logLevel is null ? new[] { "run", "--config", config } : ["run", "--config", config, "--log-level", logLevel])
         {
             start.ArgumentList.Add(arg);
         }
@@ -47,8 +55,14 @@ internal sealed class AgentProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("posagent-agent did not start");
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Text.StringBuilder();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+            }
+
             if (e.Data?.StartsWith("posagent-agent ready", StringComparison.Ordinal) == true)
             {
                 ready.TrySetResult(e.Data);
@@ -76,7 +90,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             throw;
         }
 
-        return new AgentProcess(process, Path.Combine(dataDirectory, "agent.sock"));
+        return new AgentProcess(process, Path.Combine(dataDirectory, "agent.sock"), output);
     }
 
     /// <summary>SIGKILL: no chance to flush or clean up.</summary>

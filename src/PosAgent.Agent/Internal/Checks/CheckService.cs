@@ -34,11 +34,11 @@ internal sealed class CheckService
     private readonly SyncSignal _sync;
     private readonly TimeProvider _time;
     private readonly AgentOptions _options;
-    private readonly ILogger _logger;
+    private readonly CommitLog _commitLog;
     private volatile string? _lastOpened;
 
     public CheckService(AgentStore store, CardDirectory cards, IEstimator estimator, CentralGateway central, Connectivity connectivity,
-        EventHub events, SyncSignal sync, TimeProvider time, AgentOptions options, ILogger logger)
+        EventHub events, SyncSignal sync, TimeProvider time, AgentOptions options, CommitLog commitLog)
     {
         _store = store;
         _cards = cards;
@@ -49,7 +49,7 @@ internal sealed class CheckService
         _sync = sync;
         _time = time;
         _options = options;
-        _logger = logger;
+        _commitLog = commitLog;
     }
 
     public int OpenCount => _open.Count;
@@ -376,7 +376,7 @@ internal sealed class CheckService
                 session.Check.State = CheckState.Committed;
                 session.Check.OperationId = operationId;
                 _open.TryRemove(committed.CheckId, out _);
-                AgentLog.Committed(_logger, "sale", operationId, Masking.Card(cardNumber), offline);
+                _commitLog.Add("sale", operationId, cardNumber, offline);
                 _sync.Poke();
                 var balance = card?.Balance?.Balance ?? 0;
                 return new CommitResponse
@@ -477,7 +477,7 @@ internal sealed class CheckService
                 Refund = refund,
             };
             _store.Commit(new OutboxOperation(operationId, "refund", cardNumber, now, transaction, transaction.Offline, -takenBack, -returned), updated, 0);
-            AgentLog.Committed(_logger, "refund", operationId, Masking.Card(cardNumber), transaction.Offline);
+            _commitLog.Add("refund", operationId, cardNumber, transaction.Offline);
             _sync.Poke();
             return new RefundResponse
             {
