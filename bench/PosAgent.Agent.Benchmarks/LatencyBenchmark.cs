@@ -25,7 +25,16 @@ internal static class LatencyBenchmark
         {
             var options = new AgentOptions { DataDirectory = Path.Combine(folder, "agent"), ProgramsDirectory = BenchSupport.Programs };
             var card = BenchSupport.Card(1);
-            var separate = args.Contains("--agent-process");
+            // By default the real posagent-agent runs in its own process, as at a checkout, where the
+            // POS is another program; --in-process hosts it here, sharing one thread pool with the
+            // client (--agent-process, the default, is still accepted).
+            if (args.Contains("--in-process") && args.Contains("--agent-process"))
+            {
+                Console.Error.WriteLine("--in-process and --agent-process exclude each other");
+                return 2;
+            }
+
+            var separate = !args.Contains("--in-process");
             await using var agent = separate
                 ? await AgentUnderTest.StartProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000), BenchSupport.Arg(args, "--agent-log-level", "Information"))
                 : await AgentUnderTest.StartInProcessAsync(options, BenchSupport.Snapshot(card, 1_000_000));
