@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Logging;
 using PosAgent.Agent.Internal.Cards;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Estimation;
