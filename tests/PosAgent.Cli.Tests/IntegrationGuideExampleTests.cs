@@ -26,11 +26,12 @@ public sealed class IntegrationGuideExampleTests
         using var stubs = new TempDirectory();
         var protoc = await ExternalProcess.RunAsync("protoc", [
             "-I", Path.Combine(RealAgent.RepoRoot, "protos"),
+            "-I", WellKnownProtos.IncludeDirectory,
             "--python_out=" + stubs.Path, "--grpc_python_out=" + stubs.Path,
             "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
             Path.Combine(RealAgent.RepoRoot, "protos", "posagent", "v1", "agent.proto"),
         ]);
-        Assert.True(protoc.ExitCode == 0, "protoc failed (./test.sh installs protobuf-compiler and protobuf-compiler-grpc): " + protoc.Error);
+        Assert.True(protoc.ExitCode == 0, "protoc failed (./test.sh installs protobuf-compiler and protobuf-compiler-grpc; google/protobuf/*.proto come from Grpc.Tools): " + protoc.Error);
         await using var agent = await RealAgent.StartAsync();
 
         var run = await ExternalProcess.RunAsync("/usr/bin/python3", [Path.Combine(Examples, "python", "checkout.py"), agent.SocketPath, RealAgent.Card],

@@ -1,7 +1,8 @@
 # Starts a throw-away PostgreSQL cluster for the tests (sourced by test.sh).
 # Exports POSAGENT_TEST_PG, an Npgsql connection string; tests that need PostgreSQL read it.
 PG_PORT=${POSAGENT_TEST_PG_PORT:-55432}
-PG_DIR=/tmp/posagent-test-pg
+# One folder per port, so two checkouts can run their suites side by side (each with its own port).
+PG_DIR=/tmp/posagent-test-pg-$PG_PORT
 
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A checkout against the PosAgent local API, in Python (python3-grpcio).
 
-Generate the stubs first (once), from the repository root:
+Generate the stubs first (once), from the repository root (google/protobuf/*.proto come from
+the Grpc.Tools package that `dotnet build` restores, or from Debian's libprotobuf-dev in /usr/include):
     mkdir -p /tmp/posagent-py
-    protoc -I protos --python_out=/tmp/posagent-py --grpc_python_out=/tmp/posagent-py \
+    protoc -I protos -I ~/.nuget/packages/grpc.tools/2.85.0/build/native/include \
+        --python_out=/tmp/posagent-py --grpc_python_out=/tmp/posagent-py \
         --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin protos/posagent/v1/agent.proto
 Run:
     PYTHONPATH=/tmp/posagent-py /usr/bin/python3 docs/examples/python/checkout.py SOCKET CARD

@@ -75,10 +75,13 @@ internal sealed class AgentProcess : IAsyncDisposable
                 errors.AppendLine(e.Data);
             }
         };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"posagent-agent exited with {process.ExitCode}: {errors}"));
-        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // WaitForExitAsync also waits for both redirected streams to reach their end, so the message
+        // holds everything the agent wrote (the Exited event can fire before the last line is read).
+        _ = process.WaitForExitAsync().ContinueWith(
+            _ => ready.TrySetException(new InvalidOperationException($"posagent-agent exited with {process.ExitCode}: {errors}")),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             await ready.Task.WithTimeout(TimeSpan.FromSeconds(60));
