@@ -1,41 +1,33 @@
-using System.Net;
-using System.Net.Http.Headers;
-using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using PosAgent.Grpc.Benchmarks.Echo;
 
 namespace PosAgent.Grpc.Benchmarks;
 
 /// <summary>
 /// The floor: the same HTTP/2 request and response with no gRPC in them. A minimal Kestrel endpoint
-/// reads the request body and writes it back; the client is a bare HttpClient handler sending HTTP/2 with
-/// prior knowledge. The body is as long as the gRPC frame of the echo request, so the bytes match.
+/// reads the request body and writes it back; the client is <see cref="BareHttp2Client"/>.
 /// </summary>
 internal sealed class BareKestrelStack : IStack
 {
-    private static readonly byte[] Body = GrpcFrameOfRequest();
-    private static readonly MediaTypeHeaderValue ContentType = new("application/octet-stream");
+    public const string StackName = "bare Kestrel HTTP/2";
 
     private readonly WebApplication _app;
-    private readonly HttpMessageInvoker[] _invokers;
+    private readonly BareHttp2Client[] _clients;
 
     private BareKestrelStack(WebApplication app, string socketPath)
     {
         _app = app;
-        var tcp = new HttpMessageInvoker(Transports.CreateHandler(null));
-        var unix = new HttpMessageInvoker(Transports.CreateHandler(socketPath));
-        _invokers = [tcp, unix];
-        var tcpUri = new Uri(Transports.TcpAddress(app), "/echo");
-        var unixUri = new Uri(Transports.UnixSocketAuthority, "/echo");
+        var tcp = new BareHttp2Client(Transports.TcpAddress(app), "/echo", null, asGrpc: false);
+        var unix = new BareHttp2Client(Transports.UnixSocketAuthority, "/echo", socketPath, asGrpc: false);
+        _clients = [tcp, unix];
         Legs =
         [
-            new Leg(Name, Transports.Tcp, () => CallAsync(tcp, tcpUri)),
-            new Leg(Name, Transports.UnixSocket, () => CallAsync(unix, unixUri)),
+            new Leg(StackName, Transports.Tcp, tcp.CallAsync),
+            new Leg(StackName, Transports.UnixSocket, unix.CallAsync),
         ];
     }
 
-    public string Name => "bare Kestrel HTTP/2";
+    public string Name => StackName;
 
     public IReadOnlyList<Leg> Legs { get; }
 
@@ -44,8 +36,7 @@ internal sealed class BareKestrelStack : IStack
     public static async Task<IStack> StartAsync(BenchSetup setup)
     {
         var socketPath = setup.SocketPath("bare.sock");
-        var builder = Transports.CreateServerBuilder(socketPath);
-        var app = builder.Build();
+        var app = Transports.CreateServerBuilder(socketPath).Build();
         app.MapPost("/echo", EchoAsync);
         await app.StartAsync();
         return new BareKestrelStack(app, socketPath);
@@ -53,9 +44,9 @@ internal sealed class BareKestrelStack : IStack
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var invoker in _invokers)
+        foreach (var client in _clients)
         {
-            invoker.Dispose();
+            client.Dispose();
         }
 
         await _app.StopAsync();
@@ -82,40 +73,5 @@ internal sealed class BareKestrelStack : IStack
 
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
-    }
-
-    private static async Task CallAsync(HttpMessageInvoker invoker, Uri uri)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(Body),
-        };
-        request.Content.Headers.ContentType = ContentType;
-        using var response = await invoker.SendAsync(request, CancellationToken.None);
-        response.EnsureSuccessStatusCode();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[64];
-        var read = 0;
-        int n;
-        while ((n = await stream.ReadAsync(buffer.AsMemory(read))) > 0)
-        {
-            read += n;
-        }
-
-        if (read != Body.Length)
-        {
-            throw new InvalidOperationException($"The bare echo answered {read} bytes instead of {Body.Length}.");
-        }
-    }
-
-    private static byte[] GrpcFrameOfRequest()
-    {
-        var message = new EchoRequest { Payload = ByteString.CopyFrom(Payload.Bytes) }.ToByteArray();
-        var frame = new byte[5 + message.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
-        message.CopyTo(frame, 5);
-        return frame;
     }
 }

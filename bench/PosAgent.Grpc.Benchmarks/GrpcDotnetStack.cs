@@ -14,11 +14,13 @@ internal sealed class GrpcDotnetStack : IStack
 
     private readonly WebApplication _app;
     private readonly GrpcChannel[] _channels;
+    private readonly BareHttp2Client _bareClient;
 
     private GrpcDotnetStack(WebApplication app, GrpcChannel tcp, GrpcChannel unix)
     {
         _app = app;
         _channels = [tcp, unix];
+        _bareClient = new BareHttp2Client(Transports.TcpAddress(app), "/posagent.bench.EchoService/Echo", null, asGrpc: true);
         var request = new EchoRequest { Payload = ByteString.CopyFrom(Payload.Bytes) };
         var tcpClient = new EchoService.EchoServiceClient(tcp);
         var unixClient = new EchoService.EchoServiceClient(unix);
@@ -26,6 +28,7 @@ internal sealed class GrpcDotnetStack : IStack
         [
             new Leg(StackName, Transports.Tcp, async () => await tcpClient.EchoAsync(request)),
             new Leg(StackName, Transports.UnixSocket, async () => await unixClient.EchoAsync(request)),
+            new Leg("bare client -> grpc-dotnet server", Transports.Tcp, _bareClient.CallAsync, Against: $"{BareKestrelStack.StackName}, {Transports.Tcp}"),
         ];
     }
 
@@ -54,6 +57,8 @@ internal sealed class GrpcDotnetStack : IStack
         {
             channel.Dispose();
         }
+
+        _bareClient.Dispose();
 
         await _app.StopAsync();
         await _app.DisposeAsync();

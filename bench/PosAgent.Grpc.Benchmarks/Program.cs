@@ -4,7 +4,7 @@ namespace PosAgent.Grpc.Benchmarks;
 
 internal static class Program
 {
-    private const string Usage = "usage: PosAgent.Grpc.Benchmarks [--seconds S (per leg and round, default 2)] [--rounds N (default 3)] [--calls N (alone, default 2000)]";
+    private const string Usage = "usage: PosAgent.Grpc.Benchmarks [--seconds S (per leg and round, default 1)] [--rounds N (default 5)] [--calls N (alone, default 2000)]";
 
     /// <summary>Starts every stack, compares them in one run (see <see cref="StackComparison"/>), stops them.</summary>
     public static async Task<int> Main(string[] args)
@@ -52,8 +52,8 @@ internal static class Program
 
     private static ComparisonOptions Parse(string[] args)
     {
-        double seconds = 2;
-        var rounds = 3;
+        double seconds = 1;
+        var rounds = 5;
         var calls = 2000;
         for (var i = 0; i < args.Length; i++)
         {
@@ -76,7 +76,7 @@ internal static class Program
             i++;
         }
 
-        return new ComparisonOptions(TimeSpan.FromSeconds(seconds), rounds, calls, TimeSpan.FromSeconds(Math.Min(1, seconds / 2)));
+        return new ComparisonOptions(TimeSpan.FromSeconds(seconds), rounds, calls, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(0.25));
     }
 
     private static double Positive(double value, string name) =>

@@ -1,7 +1,11 @@
 namespace PosAgent.Grpc.Benchmarks;
 
-/// <summary>One unary call through one stack over one transport, as the runner times it.</summary>
-internal sealed record Leg(string Stack, string Transport, Func<Task> Call)
+/// <summary>
+/// One unary call through one stack over one transport, as the runner times it. A leg that mixes two
+/// stacks' ends names in <paramref name="Against"/> the leg it isolates a share against (e.g. a bare
+/// client to the grpc-dotnet server, against the bare floor: the server's share alone).
+/// </summary>
+internal sealed record Leg(string Stack, string Transport, Func<Task> Call, string? Against = null)
 {
     public string Name => $"{Stack}, {Transport}";
 }

@@ -6,9 +6,10 @@ namespace PosAgent.Grpc.Benchmarks;
 /// <summary>
 /// Times every leg (stack x transport) in one process run: a single caller for p50/p99 alone, then
 /// 16 concurrent callers for a fixed time (calls/s and p50 under that load). Legs are warmed up, then
-/// run in rounds whose order is rotated and reversed from round to round, so the machine's drift (two
-/// cores shared with other builds) falls on every leg alike. Each figure is the median over the rounds;
-/// each ratio is the median of the ratios within a round (the two legs measured minutes apart at most).
+/// run in rounds; within a round each leg's time is cut in short slices run leg after leg, the order
+/// rotated and reversed at every slice, so the machine's drift and bursts (two cores shared with other
+/// builds) fall on every leg alike. Each figure is the median over the rounds; each ratio is the median
+/// of the ratios within a round (the two legs measured in the same seconds).
 /// </summary>
 internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOptions options)
 {
@@ -18,10 +19,13 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
     public async Task RunAsync(TextWriter output)
     {
         var legs = stacks.SelectMany(s => s.Legs).ToList();
+        var slices = Math.Max(1, (int)Math.Round(options.Duration / options.Slice));
         output.WriteLine(string.Create(Invariant,
-            $"Unary Echo, {Payload.Size}-byte payload each way; alone: {options.SequentialCalls} calls one after another; under load: {Concurrency} callers for {options.Duration.TotalSeconds:0.#} s;"));
+            $"Unary Echo, {Payload.Size}-byte payload each way; alone: {options.SequentialCalls} calls one after another; under load: {Concurrency} callers for {options.Duration.TotalSeconds:0.##} s;"));
         output.WriteLine(string.Create(Invariant,
-            $"{legs.Count} legs in {options.Rounds} rounds (order rotated and reversed each round); {Environment.ProcessorCount} cores; started {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load average {LoadAverage()}."));
+            $"per leg and round, both cut in {slices} slices run leg after leg (order rotated and reversed at each slice); {legs.Count} legs, {options.Rounds} rounds;"));
+        output.WriteLine(string.Create(Invariant,
+            $"{Environment.ProcessorCount} cores; started {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load average {LoadAverage()}."));
 
         foreach (var leg in legs)
         {
@@ -29,13 +33,23 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
         }
 
         var results = legs.ToDictionary(l => l, _ => new List<LegResult>());
+        var step = 0;
         for (var round = 0; round < options.Rounds; round++)
         {
-            foreach (var leg in Order(legs, round))
+            var samples = legs.ToDictionary(l => l, _ => new LegSamples());
+            for (var slice = 0; slice < slices; slice++, step++)
             {
-                var (p50, p99) = await AloneAsync(leg.Call);
-                var (rate, loadedP50) = await UnderLoadAsync(leg.Call, options.Duration);
-                results[leg].Add(new LegResult(p50, p99, rate, loadedP50));
+                var calls = (options.SequentialCalls / slices) + (slice < options.SequentialCalls % slices ? 1 : 0);
+                foreach (var leg in Order(legs, step))
+                {
+                    await AloneAsync(leg.Call, calls, samples[leg].Alone);
+                    await UnderLoadAsync(leg.Call, options.Duration / slices, samples[leg]);
+                }
+            }
+
+            foreach (var leg in legs)
+            {
+                results[leg].Add(samples[leg].Result());
             }
 
             output.WriteLine(string.Create(Invariant, $"round {round + 1} done {DateTime.UtcNow:HH:mm:ss} UTC, load average {LoadAverage()}"));
@@ -63,7 +77,7 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
         output.WriteLine("| --- | --- | ---: | ---: | ---: | --- | --- |");
         foreach (var stack in stacks.Where(s => s.Name != GrpcDotnetStack.StackName))
         {
-            foreach (var leg in stack.Legs)
+            foreach (var leg in stack.Legs.Where(l => l.Against is null))
             {
                 var ours = results[legs.Single(l => l.Stack == GrpcDotnetStack.StackName && l.Transport == leg.Transport)];
                 var theirs = results[leg];
@@ -76,52 +90,64 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
                     $"| {stack.Name} | {leg.Transport} | {Range(throughput)} | {Range(inverse)} | {Range(latency)} | {goal?.Text ?? "-"} | {met} |"));
             }
         }
+
+        var mixed = legs.Where(l => l.Against is not null).ToList();
+        if (mixed.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("One end swapped, to see which end costs what (same form):");
+        output.WriteLine("| leg | against | its calls/s / the other's | its p50 alone / the other's |");
+        output.WriteLine("| --- | --- | ---: | ---: |");
+        foreach (var leg in mixed)
+        {
+            var other = results[legs.Single(l => l.Name == leg.Against)];
+            var mine = results[leg];
+            var throughput = mine.Zip(other, (m, o) => m.CallsPerSecond / o.CallsPerSecond).ToArray();
+            var latency = mine.Zip(other, (m, o) => m.P50Alone / o.P50Alone).ToArray();
+            output.WriteLine($"| {leg.Name} | {leg.Against} | {Range(throughput)} | {Range(latency)} |");
+        }
     }
 
     private static string Range(double[] values) =>
         string.Create(Invariant, $"{Median(values):0.00}x [{values.Min():0.00}-{values.Max():0.00}]");
 
-    private IEnumerable<Leg> Order(List<Leg> legs, int round)
+    /// <summary>Each step starts at another leg (3 is prime to the usual 8-11 legs) and every other step runs backwards.</summary>
+    private static IEnumerable<Leg> Order(List<Leg> legs, int step)
     {
-        var offset = round * legs.Count / options.Rounds % legs.Count;
+        var offset = step * 3 % legs.Count;
         var rotated = legs.Skip(offset).Concat(legs.Take(offset));
-        return round % 2 == 0 ? rotated : rotated.Reverse();
+        return step % 2 == 0 ? rotated : rotated.Reverse();
     }
 
     private async Task WarmUpAsync(Func<Task> call)
     {
-        for (var i = 0; i < 300; i++)
-        {
-            await call();
-        }
-
-        await UnderLoadAsync(call, options.WarmUp);
+        await AloneAsync(call, 300, []);
+        await UnderLoadAsync(call, options.WarmUp, new LegSamples());
     }
 
-    private async Task<(double P50, double P99)> AloneAsync(Func<Task> call)
+    private static async Task AloneAsync(Func<Task> call, int calls, List<double> samples)
     {
-        var samples = new double[options.SequentialCalls];
-        for (var i = 0; i < samples.Length; i++)
+        for (var i = 0; i < calls; i++)
         {
             var start = Stopwatch.GetTimestamp();
             await call();
-            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-
-        Array.Sort(samples);
-        return (samples[samples.Length / 2], samples[(int)(samples.Length * 0.99)]);
     }
 
-    private static async Task<(double CallsPerSecond, double P50)> UnderLoadAsync(Func<Task> call, TimeSpan duration)
+    private static async Task UnderLoadAsync(Func<Task> call, TimeSpan duration, LegSamples samples)
     {
-        var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
+        var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = new Task<List<long>>[Concurrency];
         for (var w = 0; w < workers.Length; w++)
         {
             workers[w] = Task.Run(async () =>
             {
-                var latencies = new List<long>(16_384);
+                var latencies = new List<long>(4096);
                 var now = Stopwatch.GetTimestamp();
                 while (now < stopAt)
                 {
@@ -135,10 +161,13 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
             });
         }
 
-        var all = (await Task.WhenAll(workers)).SelectMany(l => l).ToArray();
-        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        Array.Sort(all);
-        return (all.Length / elapsed, all.Length == 0 ? double.NaN : all[all.Length / 2] * 1000.0 / Stopwatch.Frequency);
+        foreach (var latencies in await Task.WhenAll(workers))
+        {
+            samples.Calls += latencies.Count;
+            samples.UnderLoad.AddRange(latencies);
+        }
+
+        samples.Seconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static double Median(IEnumerable<double> values)
@@ -160,7 +189,30 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
     }
 
     private sealed record LegResult(double P50Alone, double P99Alone, double CallsPerSecond, double P50UnderLoad);
+
+    /// <summary>One leg's samples over one round's slices.</summary>
+    private sealed class LegSamples
+    {
+        public List<double> Alone { get; } = [];
+
+        public List<long> UnderLoad { get; } = [];
+
+        public long Calls { get; set; }
+
+        public double Seconds { get; set; }
+
+        public LegResult Result()
+        {
+            var alone = Alone.Order().ToArray();
+            var loaded = UnderLoad.Order().ToArray();
+            return new LegResult(
+                alone[alone.Length / 2],
+                alone[(int)(alone.Length * 0.99)],
+                Calls / Seconds,
+                loaded[loaded.Length / 2] * 1000.0 / Stopwatch.Frequency);
+        }
+    }
 }
 
 /// <summary>How long each leg runs; the defaults keep a whole run near a minute on a shared machine.</summary>
-internal sealed record ComparisonOptions(TimeSpan Duration, int Rounds, int SequentialCalls, TimeSpan WarmUp);
+internal sealed record ComparisonOptions(TimeSpan Duration, int Rounds, int SequentialCalls, TimeSpan WarmUp, TimeSpan Slice);
