@@ -56,14 +56,17 @@ internal sealed class StackComparison(IReadOnlyList<IStack> stacks, ComparisonOp
         }
 
         output.WriteLine();
-        output.WriteLine("| stack | transport | p50 alone ms | p99 alone ms | calls/s, 16 callers | (rounds: min-max) | p50 under load ms |");
-        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        output.WriteLine("| stack | transport | p50 alone ms | p99 alone ms | calls/s, 16 callers | (rounds: min-max) | p50 under load ms | floor's calls/s / its |");
+        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var leg in legs)
         {
             var r = results[leg];
             var rates = r.Select(x => x.CallsPerSecond).ToArray();
+            // The floor is the bare Kestrel leg of the same transport, paired round by round.
+            var floor = legs.SingleOrDefault(l => l.Stack == BareKestrelStack.StackName && l.Transport == leg.Transport);
+            var overFloor = floor is null ? "-" : Range(results[floor].Zip(r, (f, x) => f.CallsPerSecond / x.CallsPerSecond).ToArray());
             output.WriteLine(string.Create(Invariant,
-                $"| {leg.Stack} | {leg.Transport} | {Median(r.Select(x => x.P50Alone)):0.000} | {Median(r.Select(x => x.P99Alone)):0.000} | {Median(rates):0} | {rates.Min():0}-{rates.Max():0} | {Median(r.Select(x => x.P50UnderLoad)):0.000} |"));
+                $"| {leg.Stack} | {leg.Transport} | {Median(r.Select(x => x.P50Alone)):0.000} | {Median(r.Select(x => x.P99Alone)):0.000} | {Median(rates):0} | {rates.Min():0}-{rates.Max():0} | {Median(r.Select(x => x.P50UnderLoad)):0.000} | {overFloor} |"));
         }
 
         output.WriteLine();
