@@ -107,14 +107,29 @@ public sealed class LoyaltyEngine
     {
         CheckSale(state, sale);
         var c = _evaluator.Evaluate(state, sale, sale.PointsToSpend);
+        var earn = c.Items;
+        var points = c.PointsEarned;
+        var firstOrderEvents = FirstOrderEvents(state, sale, c);
+        if (firstOrderEvents.Count > 0)
+        {
+            var items = new List<EarnItem>(c.Items);
+            foreach (var e in firstOrderEvents)
+            {
+                items.Add(WelcomeItem(e, sale.At));
+                points += e.Points!.Value;
+            }
+
+            earn = items;
+        }
+
         return new SaleQuote
         {
             ProgramId = _p.Id,
             ProgramVersion = _p.Version,
             TransactionId = sale.TransactionId,
             TotalMinor = c.Total,
-            PointsToEarn = c.PointsEarned,
-            Earn = c.Items,
+            PointsToEarn = points,
+            Earn = earn,
             MaxPointsToSpend = c.MaxSpend,
             BindingLimit = c.Binding,
             BindingRuleId = c.BindingRule,
@@ -123,7 +138,7 @@ public sealed class LoyaltyEngine
             DiscountMinor = c.DiscountMinor,
             UsableBefore = Math.Max(c.Usable, 0),
             TierId = _p.Tiers[c.TierIndex].Id,
-            Lots = Previews(c, sale),
+            Lots = WithEventPreviews(Previews(c, sale), firstOrderEvents, sale),
         };
     }
 
@@ -213,7 +228,7 @@ public sealed class LoyaltyEngine
             };
         }
 
-        var firstOrder = state.Orders.Count == 0;
+        var firstOrderEvents = FirstOrderEvents(state, sale, c);
         ledger.Orders.Add(new OrderRecord
         {
             TransactionId = sale.TransactionId,
@@ -228,15 +243,13 @@ public sealed class LoyaltyEngine
             PendingAccruals = accruals,
         });
 
-        if (firstOrder && state.Mode == AccountMode.Bonus)
+        long eventPoints = 0;
+        var explanation = new List<EarnItem>(c.Items);
+        foreach (var e in firstOrderEvents)
         {
-            foreach (var e in _p.EventList)
-            {
-                if (e.Trigger == EventTrigger.FirstOrder && EventEligible(ledger, e, sale.At) && FirstOrderQualifies(e, sale, c))
-                {
-                    CreditEvent(ledger, e, e.Points!.Value, sale.TransactionId, lotIndex++, sale.At);
-                }
-            }
+            CreditEvent(ledger, e, e.Points!.Value, sale.TransactionId, lotIndex++, sale.At);
+            eventPoints += e.Points!.Value;
+            explanation.Add(WelcomeItem(e, sale.At));
         }
 
         ledger.State = ledger.State with { LastVisitAt = Later(state.LastVisitAt, sale.At), DecayMonthsCharged = 0 };
@@ -248,9 +261,9 @@ public sealed class LoyaltyEngine
         EvaluateTier(ledger, sale.At, creditAnchor ?? sale.At);
         return Result("sale", sale.TransactionId, ledger, sale.At, tierBefore) with
         {
-            PointsEarned = _p.MonthlyBatch ? 0 : c.PointsEarned,
+            PointsEarned = (_p.MonthlyBatch ? 0 : c.PointsEarned) + eventPoints,
             PointsSpent = c.Spend,
-            Explanation = c.Items,
+            Explanation = explanation,
             MaxPointsToSpend = c.MaxSpend,
             BindingLimit = c.Binding,
             BindingRuleId = c.BindingRule,
@@ -748,6 +761,24 @@ public sealed class LoyaltyEngine
         return result;
     }
 
+    private LotPreview[] WithEventPreviews(LotPreview[] previews, List<CompiledEvent> events, SaleRequest sale)
+    {
+        if (events.Count == 0)
+        {
+            return previews;
+        }
+
+        var result = new List<LotPreview>(previews);
+        foreach (var e in events)
+        {
+            var credited = _p.LotKinds[(int)e.LotKind].CreditDelay.AfterOrMax(sale.At, _p.Offset);
+            var lot = NewLot(sale.TransactionId, result.Count, e.LotKind, e.Rule, e.Points!.Value, credited);
+            result.Add(new LotPreview(lot.Kind, lot.Amount, lot.CreditedAt, lot.UsableFrom, lot.ExpiresAt));
+        }
+
+        return [.. result];
+    }
+
     private LoyaltyRuleException BurnRefusal(long asked, SaleComputation c)
     {
         var (code, why) = c.Binding switch
@@ -876,9 +907,12 @@ public sealed class LoyaltyEngine
         }
     }
 
-    private bool EventEligible(Ledger ledger, CompiledEvent e, DateTimeOffset at, bool explain = false)
+    private bool EventEligible(Ledger ledger, CompiledEvent e, DateTimeOffset at, bool explain = false) =>
+        EventEligible(ledger.State.JoinedAt, ledger.Grants, e, at, explain);
+
+    private bool EventEligible(DateTimeOffset joinedAt, IReadOnlyList<GrantRecord> grants, CompiledEvent e, DateTimeOffset at, bool explain = false)
     {
-        if (e.JoinedOnOrAfter is { } since && DateOnly.FromDateTime(ledger.State.JoinedAt.ToOffset(_p.Offset).DateTime) < since)
+        if (e.JoinedOnOrAfter is { } since && DateOnly.FromDateTime(joinedAt.ToOffset(_p.Offset).DateTime) < since)
         {
             if (explain)
             {
@@ -889,7 +923,7 @@ public sealed class LoyaltyEngine
         }
 
         var year = at.ToOffset(_p.Offset).Year;
-        foreach (var g in ledger.Grants)
+        foreach (var g in grants)
         {
             if (g.EventId == e.Id && (e.Once == OncePolicy.PerAccount || (e.Once == OncePolicy.PerYear && g.At.ToOffset(_p.Offset).Year == year)))
             {
@@ -899,6 +933,40 @@ public sealed class LoyaltyEngine
 
         return true;
     }
+
+    /// <summary>
+    /// The events a sale credits because it is the account's first order (INV-RU-R2, INV-BY-R5): the
+    /// quote and the applied sale both list them, so a receipt's "earned" and balance match the ledger.
+    /// </summary>
+    private List<CompiledEvent> FirstOrderEvents(AccountState state, SaleRequest sale, SaleComputation c)
+    {
+        var events = new List<CompiledEvent>();
+        if (state.Orders.Count != 0 || state.Mode != AccountMode.Bonus)
+        {
+            return events;
+        }
+
+        foreach (var e in _p.EventList)
+        {
+            if (e.Trigger == EventTrigger.FirstOrder && EventEligible(state.JoinedAt, state.Grants, e, sale.At) && FirstOrderQualifies(e, sale, c))
+            {
+                events.Add(e);
+            }
+        }
+
+        return events;
+    }
+
+    private EarnItem WelcomeItem(CompiledEvent e, DateTimeOffset at) => new()
+    {
+        RuleId = e.Rule,
+        Description = $"{e.Id}: {e.Points!.Value} points with the first order",
+        BaseMinor = 0,
+        RateBasisPoints = 0,
+        Points = e.Points!.Value,
+        LotKind = e.LotKind,
+        CreditedAt = _p.LotKinds[(int)e.LotKind].CreditDelay.AfterOrMax(at, _p.Offset),
+    };
 
     private static bool FirstOrderQualifies(CompiledEvent e, SaleRequest sale, SaleComputation c)
     {

@@ -86,10 +86,10 @@ internal sealed class CentralFixture : IAsyncDisposable
     }
 
     /// <summary>Registers a member with the given card in a program, through the terminal API.</summary>
-    public async Task RegisterAsync(string cardNumber, string program = "CSM")
+    public async Task<RegisterMemberResponse> RegisterAsync(string cardNumber, string program = "CSM", long qualifyingPaymentMinor = 0)
     {
         using var client = new RpcCentralClient(Address, await TokenAsync("registrar"), null, TimeProvider.System);
-        await client.RegisterMemberAsync(new RegisterMemberRequest
+        return await client.RegisterMemberAsync(new RegisterMemberRequest
         {
             RequestId = "reg-" + cardNumber,
             ProgramId = program,
@@ -99,6 +99,7 @@ internal sealed class CentralFixture : IAsyncDisposable
             ConsentPersonalData = true,
             BusinessTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
             CardNumber = cardNumber,
+            QualifyingPaymentMinor = qualifyingPaymentMinor,
         }, CancellationToken.None).WithTimeout();
     }
 

@@ -68,9 +68,17 @@ internal static class TestCards
     public static string Csm(int n) => WithLuhn("7800" + n.ToString("D11", System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>An INV-KZ card: 13 digits, prefix 2601, EAN-13 check digit.</summary>
-    public static string InvKz(int n)
+    public static string InvKz(int n) => Ean13("2601", n);
+
+    /// <summary>An INV-RU card: 13 digits, prefix 2600, EAN-13 check digit.</summary>
+    public static string InvRu(int n) => Ean13("2600", n);
+
+    /// <summary>An INV-BY card: 13 digits, prefix 2603, EAN-13 check digit.</summary>
+    public static string InvBy(int n) => Ean13("2603", n);
+
+    private static string Ean13(string prefix, int n)
     {
-        var body = "2601" + n.ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+        var body = prefix + n.ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
         var sum = 0;
         for (var i = 0; i < 12; i++)
         {

@@ -25,7 +25,7 @@ public sealed class InvByTests
     {
         var quote = _engine.Quote(Enroll(_engine, Tuesday).State, Sale("t1", Tuesday, 0, Line("lab", 10_000), Line("services", 20_000)));
 
-        Assert.Equal(9, quote.PointsToEarn); // 3% of 300 BYN
+        Assert.Equal(9 + 5, quote.PointsToEarn); // 3% of 300 BYN, and the first order's welcome (INV-BY-R5)
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class InvByTests
         var result = _engine.ApplySale(state, Sale("t1", Tuesday, 30, Line("lab", 10_000)));
 
         Assert.Equal(30, result.PointsSpent);
-        Assert.Equal(2, result.PointsEarned); // 3% of the 70 BYN paid = 2.1 -> 2 (the welcome lot is listed apart)
+        Assert.Equal(2 + 5, result.PointsEarned); // 3% of the 70 BYN paid = 2.1 -> 2, and the first order's welcome (INV-BY-R5)
         Assert.Contains(result.LotChanges, c => c.Kind == LotKind.Welcome && c.Amount == 5);
     }
 

@@ -14,7 +14,7 @@ public sealed class InvRuTests
 
         var quote = _engine.Quote(state, Sale("t1", Tuesday, 0, Line("lab", 1_000_000), Line("biomaterial", 100_000)));
 
-        Assert.Equal(500, quote.PointsToEarn); // 5% of 10,000 RUB
+        Assert.Equal(500 + 200, quote.PointsToEarn); // 5% of 10,000 RUB, and the first lab order's welcome (INV-RU-R2)
         Assert.Contains(quote.Earn, i => i.RuleId == "INV-RU-R1" && i.Points == 0 && i.BaseMinor == 100_000);
     }
 
@@ -34,6 +34,26 @@ public sealed class InvRuTests
     }
 
     [Fact]
+    public void InvRu_R2_FirstLabOrder_QuoteAndResultListTheWelcomeAndAddUpToTheBalance()
+    {
+        var state = Enroll(_engine, Tuesday.AddDays(-10)).State;
+        var sale = Sale("t1", Tuesday, 0, Line("lab", 100_000));
+
+        var quote = _engine.Quote(state, sale);
+        var result = _engine.ApplySale(state, sale);
+
+        Assert.Equal(50 + 200, quote.PointsToEarn); // 5% of 1,000 RUB and the welcome
+        Assert.Equal(quote.PointsToEarn, result.PointsEarned);
+        Assert.Equal(result.Summary.Balance, result.PointsEarned);
+        Assert.Contains(quote.Earn, i => i.RuleId == "INV-RU-R2" && i.Points == 200 && i.LotKind == LotKind.Welcome);
+        Assert.Contains(result.Explanation, i => i.RuleId == "INV-RU-R2" && i.Points == 200);
+        Assert.Contains(quote.Lots, l => l.Kind == LotKind.Welcome && l.Amount == 200);
+        var second = _engine.Quote(result.State, Sale("t2", Tuesday.AddDays(1), 0, Line("lab", 100_000)));
+        Assert.Equal(50, second.PointsToEarn);
+        Assert.DoesNotContain(second.Earn, i => i.RuleId == "INV-RU-R2");
+    }
+
+    [Fact]
     public void InvRu_R2_ApplySale_FirstOrderWithoutLab_NoWelcome()
     {
         var state = Enroll(_engine, Tuesday.AddDays(-10)).State;
@@ -50,7 +70,7 @@ public sealed class InvRuTests
 
         var quote = _engine.Quote(state, Sale("t1", Saturday, 0, Line("lab", 1_000_000)));
 
-        Assert.Equal(500 + 1_500, quote.PointsToEarn);
+        Assert.Equal(500 + 1_500 + 200, quote.PointsToEarn); // with the first lab order's welcome (INV-RU-R2)
         Assert.Contains(quote.Earn, i => i.RuleId == "INV-RU-R3" && i.Points == 1_500 && i.RateBasisPoints == 1_500);
     }
 

@@ -541,12 +541,24 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
             var enroll = await s.GetEntriesAsync([$"enroll:{record.RequestId}"], ct);
             if (enroll.Values.FirstOrDefault() is { } entry)
             {
-                response.Welcome = TransactionResult.Parser.ParseFrom(entry.Result);
+                var joined = TransactionResult.Parser.ParseFrom(entry.Result);
+                if (joined.PointsEarned > 0)
+                {
+                    response.Welcome = joined;
+                }
             }
+
+            var engine = await programs.ActiveEngineAsync(response.Account.ProgramId, ct).ConfigureAwait(false);
+            response.WelcomeOnFirstOrder.AddRange(FirstOrderWelcomes(engine.Program));
         }
 
         return response;
     }
+
+    private static IEnumerable<FirstOrderWelcome> FirstOrderWelcomes(LoyaltyProgram program) =>
+        program.Definition.Events
+            .Where(e => e.Trigger == "firstOrder" && e.Points is > 0)
+            .Select(e => new FirstOrderWelcome { EventId = e.Id, RuleId = e.Rule, Points = e.Points!.Value, Categories = { e.Categories ?? [] } });
 
     private async Task<Member> MemberAsync(IStoreSession s, MemberRecord record, CancellationToken ct)
     {
