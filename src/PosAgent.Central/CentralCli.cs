@@ -358,7 +358,7 @@ public static class CentralCli
             {
                 return await action().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ArgumentException or RequestValidationException)
+            catch (Exception ex) when (ex is ArgumentException or PosAgent.Sales.SaleValidationException)
             {
                 await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
                 return 2;

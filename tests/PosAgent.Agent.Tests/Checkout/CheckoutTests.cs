@@ -158,7 +158,8 @@ public sealed class CheckoutTests : IAsyncLifetime
         var ok = await Client.CommitAsync(new CommitRequest { CheckId = check.CheckId, Payment = new PaymentSplit { BankCardMinor = 10_000 } }).WithTimeout();
         var again = await Assert.ThrowsAsync<RpcException>(() => Client.CommitAsync(new CommitRequest { CheckId = check.CheckId, Payment = new PaymentSplit { BankCardMinor = 10_000 } }).WithTimeout());
         Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
-        Assert.Equal(1, (await Client.GetStatusAsync().WithTimeout()).Outbox.Pending);
+        Assert.Equal(0, (await Client.GetStatusAsync().WithTimeout()).Outbox.Pending); // no card: kept here, never sent
+        Assert.False(ok.Pending);
         Assert.NotEmpty(ok.OperationId);
     }
 

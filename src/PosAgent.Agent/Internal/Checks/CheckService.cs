@@ -7,6 +7,7 @@ using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Rpc;
+using PosAgent.Sales;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Agent.Internal.Checks;
@@ -18,9 +19,9 @@ namespace PosAgent.Agent.Internal.Checks;
 /// </summary>
 internal sealed class CheckService
 {
-    public const int MaxLines = 200;
-    public const int MaxQuantity = 10_000;
-    public const long MaxUnitPriceMinor = 100_000_000_000;
+    public const int MaxLines = SaleLimits.MaxLines;
+    public const int MaxQuantity = SaleLimits.MaxQuantity;
+    public const long MaxUnitPriceMinor = SaleLimits.MaxAmountMinor;
     private const int MaxText = 200;
 
     private readonly ConcurrentDictionary<string, CheckSession> _open = new(StringComparer.Ordinal);
@@ -108,13 +109,14 @@ internal sealed class CheckService
 
     public Check AddLine(AddLineRequest request)
     {
-        Text(request.Sku, "sku");
+        Shared(() => SaleValidator.Text("sku", request.Sku ?? string.Empty, SaleLimits.MaxCodeLength));
         Text(request.Name, "name");
         if (string.IsNullOrWhiteSpace(request.Category))
         {
             throw ApiError.Invalid("category: is required (e.g. \"lab_diagnostics\", \"goods\")");
         }
 
+        Shared(() => SaleValidator.Id("category", request.Category));
         if (_estimator.ValidateCategory(request.Category) is { } categoryError)
         {
             throw ApiError.Invalid($"category: {categoryError}");
@@ -265,7 +267,7 @@ internal sealed class CheckService
 
     public QuoteResponse Quote(QuoteRequest request)
     {
-        Text(request.PromoCode, "promo_code");
+        PromoCode(request.PromoCode);
         var session = OpenSession(request.CheckId);
         lock (session.Gate)
         {
@@ -293,7 +295,7 @@ internal sealed class CheckService
 
     public async Task<CommitResponse> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
-        Text(request.PromoCode, "promo_code");
+        PromoCode(request.PromoCode);
         var session = OpenSession(request.CheckId);
         var payment = request.Payment ?? throw ApiError.Invalid("payment: is required (how the check is paid: cash, bank card, points, legal entity, insurance)");
         SaleEstimate estimate;
@@ -315,13 +317,22 @@ internal sealed class CheckService
             ValidateParts(payment);
             cardNumber = session.CardNumber;
             card = session.Card;
-            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, operationId, spendingLimit: payment.Points > 0);
-            var minorPerPoint = program?.MinorPerPoint ?? 100;
-            var paid = payment.CashMinor + payment.BankCardMinor + payment.LegalEntityMinor + payment.InsuranceMinor + (payment.Points * minorPerPoint);
+            var minorPerPoint = ProgramOf(session)?.MinorPerPoint ?? 100;
+            // Each part is at most SaleLimits.MaxAmountMinor (ValidateParts), so the sum cannot overflow.
+            var paid = payment.CashMinor + payment.BankCardMinor + payment.LegalEntityMinor + payment.InsuranceMinor + checked(payment.Points * minorPerPoint);
             if (paid != session.Check.TotalMinor)
             {
                 throw ApiError.Invalid($"payment: the parts add up to {paid} but the check total is {session.Check.TotalMinor} (minor units; one point pays {minorPerPoint})");
             }
+
+            // What the central service will be sent, checked by the rules it applies: a sale it
+            // would refuse for its form is refused here, before anything is acknowledged.
+            if (session.CardNumber is not null)
+            {
+                var form = SaleOf(session, payment, minorPerPoint, request.PromoCode, null);
+                Shared(() => SaleValidator.Sale("sale", form));
+            }
+            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, operationId, spendingLimit: payment.Points > 0);
 
             if (payment.Points > 0)
             {
@@ -346,14 +357,7 @@ internal sealed class CheckService
             {
                 var offline = authorization == RedemptionAuthorization.OfflineAllowance || IsEstimateOnly(session);
                 var now = _time.GetUtcNow();
-                var sale = new Loyalty.Sale { PromoCode = request.PromoCode ?? string.Empty, AuthorizationId = authorizationId ?? string.Empty };
-                sale.Lines.AddRange(session.Check.Lines.Select(ToSaleLine));
-
-                AddPayment(sale, Loyalty.PaymentKind.Cash, payment.CashMinor);
-                AddPayment(sale, Loyalty.PaymentKind.BankCard, payment.BankCardMinor);
-                AddPayment(sale, Loyalty.PaymentKind.Points, payment.Points * (program?.MinorPerPoint ?? 100));
-                AddPayment(sale, Loyalty.PaymentKind.LegalEntity, payment.LegalEntityMinor);
-                AddPayment(sale, Loyalty.PaymentKind.Insurance, payment.InsuranceMinor);
+                var sale = SaleOf(session, payment, program?.MinorPerPoint ?? 100, request.PromoCode, authorizationId);
                 var transaction = new Loyalty.TerminalTransaction
                 {
                     TransactionId = operationId,
@@ -368,7 +372,7 @@ internal sealed class CheckService
                 committed.OperationId = operationId;
                 var earned = cardNumber is null ? 0 : estimate.PointsToEarn;
                 _store.Commit(
-                    new OutboxOperation(operationId, "sale", cardNumber, now, transaction, offline, earned, payment.Points),
+                    new OutboxOperation(operationId, "sale", cardNumber, now, transaction, offline, earned, payment.Points) { LocalOnly = cardNumber is null },
                     committed,
                     offlinePoints);
                 // The session's own copy says committed too (not MergeFrom: it would append the lines again).
@@ -386,7 +390,7 @@ internal sealed class CheckService
                     PointsSpent = payment.Points,
                     BalanceAfter = card is null ? 0 : balance - payment.Points + earned,
                     Tier = estimate.Tier,
-                    Pending = offline,
+                    Pending = offline && cardNumber is not null,
                     Explanation = { estimate.Explanation },
                     Redemption = authorization,
                 };
@@ -475,7 +479,7 @@ internal sealed class CheckService
                 Offline = !_connectivity.MayCallCentral,
                 Refund = refund,
             };
-            _store.Commit(new OutboxOperation(operationId, "refund", cardNumber, now, transaction, transaction.Offline, -takenBack, -returned), updated, 0);
+            _store.Commit(new OutboxOperation(operationId, "refund", cardNumber, now, transaction, transaction.Offline, -takenBack, -returned) { LocalOnly = cardNumber is null }, updated, 0);
             _commitLog.Add("refund", operationId, cardNumber, transaction.Offline);
             _sync.Poke();
             return new RefundResponse
@@ -485,7 +489,7 @@ internal sealed class CheckService
                 RefundMinor = refundMinor,
                 PointsTakenBack = takenBack,
                 PointsReturned = returned,
-                Pending = true,
+                Pending = cardNumber is not null,
             };
         }
     }
@@ -588,7 +592,8 @@ internal sealed class CheckService
         }
         else
         {
-            estimate = _estimator.EstimateSale(new EstimateInput(program.ProgramId, card, session.Check.Lines, payment, promoCode, _time.GetUtcNow(), transactionId));
+            var sale = SaleOf(session, payment, program.MinorPerPoint, promoCode, null);
+            estimate = _estimator.EstimateSale(new EstimateInput(program.ProgramId, card, sale, _time.GetUtcNow(), transactionId));
             session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, estimate);
         }
 
@@ -773,6 +778,43 @@ internal sealed class CheckService
         {
             throw ApiError.Invalid($"{name}: {value} is negative; every part of the payment must be 0 or more");
         }
+
+        // Bounded parts: their sum (and the points' worth) cannot overflow.
+        if (value > SaleLimits.MaxAmountMinor)
+        {
+            throw ApiError.Invalid($"{name}: {value} is too large (at most {SaleLimits.MaxAmountMinor})");
+        }
+    }
+
+    private static void PromoCode(string? value) => Shared(() => SaleValidator.Text("promo_code", value ?? string.Empty, SaleLimits.MaxCodeLength));
+
+    /// <summary>The shared sale rules' refusal, as the local API's INVALID_ARGUMENT naming the field.</summary>
+    private static void Shared(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (SaleValidationException ex)
+        {
+            throw ApiError.Invalid(ex.Message);
+        }
+    }
+
+    private ProgramInfo? ProgramOf(CheckSession session) =>
+        session.Card is null || session.CardNumber is null ? null : _estimator.FindProgram(session.Card.ProgramId) ?? _estimator.ProgramForCard(session.CardNumber);
+
+    /// <summary>The sale as the central service gets it: the check's lines and the payment parts.</summary>
+    private static Loyalty.Sale SaleOf(CheckSession session, PaymentSplit payment, long minorPerPoint, string? promoCode, string? authorizationId)
+    {
+        var sale = new Loyalty.Sale { PromoCode = promoCode ?? string.Empty, AuthorizationId = authorizationId ?? string.Empty };
+        sale.Lines.AddRange(session.Check.Lines.Select(ToSaleLine));
+        AddPayment(sale, Loyalty.PaymentKind.Cash, payment.CashMinor);
+        AddPayment(sale, Loyalty.PaymentKind.BankCard, payment.BankCardMinor);
+        AddPayment(sale, Loyalty.PaymentKind.Points, payment.Points * minorPerPoint);
+        AddPayment(sale, Loyalty.PaymentKind.LegalEntity, payment.LegalEntityMinor);
+        AddPayment(sale, Loyalty.PaymentKind.Insurance, payment.InsuranceMinor);
+        return sale;
     }
 
     private static bool IsEmpty(PaymentSplit p) => p.CashMinor == 0 && p.BankCardMinor == 0 && p.Points == 0 && p.LegalEntityMinor == 0 && p.InsuranceMinor == 0;

@@ -4,12 +4,14 @@ using PosAgent.Contracts.PosAgent.V1;
 namespace PosAgent.Agent.Internal.Estimation;
 
 /// <summary>What a quote or an offline estimate needs to know about a check.</summary>
+/// <remarks>
+/// The sale is the one the agent would send (lines, payment parts, promo code), so the estimate is
+/// computed by the same mapping (<see cref="PosAgent.Sales.SaleMapping"/>) as the central's result.
+/// </remarks>
 internal sealed record EstimateInput(
     string ProgramId,
     CardSnapshot Card,
-    IReadOnlyList<CheckLine> Lines,
-    PaymentSplit Payment,
-    string? PromoCode,
+    Sale Sale,
     DateTimeOffset At,
     string TransactionId);
 

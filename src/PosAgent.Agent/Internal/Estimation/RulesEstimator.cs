@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Rules;
+using PosAgent.Sales;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Agent.Internal.Estimation;
@@ -94,27 +95,16 @@ internal sealed class RulesEstimator : IEstimator
 
         var engine = entry.Engine;
         var state = StateFor(engine, input.Card, input.At);
-        var payments = new List<Payment>();
-        AddPayment(payments, PaymentType.Cash, input.Payment.CashMinor);
-        AddPayment(payments, PaymentType.BankCard, input.Payment.BankCardMinor);
-        AddPayment(payments, PaymentType.LegalEntity, input.Payment.LegalEntityMinor);
-        AddPayment(payments, PaymentType.Insurance, input.Payment.InsuranceMinor);
-        var request = new SaleRequest
+        SaleRequest request;
+        try
         {
-            TransactionId = input.TransactionId,
-            At = input.At,
-            Lines = [.. input.Lines.Select(l => new SaleLine
-            {
-                Category = l.Category,
-                AmountMinor = l.TotalMinor,
-                Sku = l.Sku.Length > 0 ? l.Sku : null,
-                Discounted = l.Discounted,
-                Promotional = l.Promotional,
-            })],
-            Payments = payments,
-            PointsToSpend = input.Payment.Points,
-            PromoCode = string.IsNullOrEmpty(input.PromoCode) ? null : input.PromoCode,
-        };
+            request = SaleMapping.ToRequest(input.TransactionId, input.At, input.Sale, engine.Program.MinorUnitsPerUnit);
+        }
+        catch (LoyaltyRuleException ex)
+        {
+            throw ApiError.Invalid("payment.points: " + ex.Message);
+        }
+
         SaleQuote quote;
         try
         {
@@ -202,13 +192,5 @@ internal sealed class RulesEstimator : IEstimator
             BurnLimitKind.AccountNotBonus => ("not_bonus_account", $"the account is a discount-card account in {program.Id}{rule}"),
             _ => (quote.BindingLimit.ToString(), quote.BindingLimit.ToString()),
         };
-    }
-
-    private static void AddPayment(List<Payment> payments, PaymentType type, long amount)
-    {
-        if (amount > 0)
-        {
-            payments.Add(new Payment(type, amount));
-        }
     }
 }

@@ -14,7 +14,14 @@ internal sealed record OutboxOperation(
     TerminalTransaction Transaction,
     bool Offline,
     long EstimatedEarned,
-    long EstimatedSpent);
+    long EstimatedSpent)
+{
+    /// <summary>
+    /// A sale (or its refund) without a loyalty card: kept for receipts and refunds, never sent. The
+    /// central service keeps loyalty accounts only, and most checkouts have no card.
+    /// </summary>
+    public bool LocalOnly { get; init; }
+}
 
 /// <summary>An outbox row waiting for (or done with) the central service.</summary>
 internal sealed record PendingOperation(
@@ -123,8 +130,8 @@ internal sealed class AgentStore : IDisposable
         _time = time;
         _lastCheckpoint = time.GetUtcNow();
         _insertOutbox = new RawStatement(connection,
-            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id, check_proto) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11)");
+            "INSERT INTO outbox(op_id, kind, card_number, business_time, created_at, payload, state, offline, est_earned, est_spent, check_id, check_proto, synced_at) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?12, ?7, ?8, ?9, ?10, ?11, ?13)");
         _updateSaleCheck = new RawStatement(connection, "UPDATE outbox SET check_proto = ?1 WHERE op_id = ?2 AND check_proto IS NOT NULL");
         _nameSaleCheck = new RawStatement(connection, "INSERT INTO sale_check_ids(check_id, op_id) VALUES (?1, ?2)");
         _insertRedemption = new RawStatement(connection,
@@ -456,7 +463,7 @@ internal sealed class AgentStore : IDisposable
                 AddUnconfirmed(operation.CardNumber ?? string.Empty, offlineRedeemedPoints);
             }
 
-            _pendingCount++;
+            _pendingCount += operation.LocalOnly ? 0 : 1;
             _writesSinceCheckpoint++;
         }
     }
@@ -475,7 +482,7 @@ internal sealed class AgentStore : IDisposable
                     InsertOutbox(operation, now, OwnIdElision.StoreTransaction(operation.Transaction, operation.OperationId), null, null);
                 }
             });
-            _pendingCount += operations.Count;
+            _pendingCount += operations.Count(o => !o.LocalOnly);
             _writesSinceCheckpoint++;
         }
     }
@@ -928,6 +935,9 @@ internal sealed class AgentStore : IDisposable
             .Bind(9, operation.EstimatedSpent)
             .Bind(10, checkId)
             .Bind(11, checkProto)
+            // A local-only row is done at once (synced_at lets the retention prune it like a synced one).
+            .Bind(12, operation.LocalOnly ? (int)OutboxState.Synced : (int)OutboxState.Pending)
+            .BindOrNull(13, operation.LocalOnly ? now : null)
             .Execute();
 
     private static int Run(SqliteCommand command, params object[] values)

@@ -31,6 +31,12 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
+    public RawStatement BindOrNull(int index, long? value)
+    {
+        Check(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+        return this;
+    }
+
     public RawStatement Bind(int index, byte[]? value)
     {
         Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_blob(_statement, index, value));

@@ -73,7 +73,7 @@ internal sealed class CallGuard : IDisposable
     private static Status? Map(Exception ex) => ex switch
     {
         RpcException => null,
-        RequestValidationException v => new Status(StatusCode.InvalidArgument, v.Message),
+        PosAgent.Sales.SaleValidationException v => new Status(StatusCode.InvalidArgument, v.Message),
         PermissionDeniedException p => new Status(StatusCode.PermissionDenied, p.Message),
         NotFoundException or KeyNotFoundException => new Status(StatusCode.NotFound, ex.Message),
         PreconditionException => new Status(StatusCode.FailedPrecondition, ex.Message),

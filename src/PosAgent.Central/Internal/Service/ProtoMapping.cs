@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
 using PosAgent.Rules;
+using PosAgent.Sales;
 using Proto = PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Central.Internal.Service;
@@ -36,44 +37,11 @@ internal static class ProtoMapping
         BlockedReason = card.Reason ?? string.Empty,
     };
 
-    public static PaymentType PaymentType(PaymentKind kind) => kind switch
-    {
-        PaymentKind.Cash => Rules.PaymentType.Cash,
-        PaymentKind.BankCard => Rules.PaymentType.BankCard,
-        PaymentKind.Insurance => Rules.PaymentType.Insurance,
-        PaymentKind.LegalEntity => Rules.PaymentType.LegalEntity,
-        _ => Rules.PaymentType.Other,
-    };
+    public static PaymentType PaymentType(PaymentKind kind) => SaleMapping.PaymentType(kind);
 
     /// <summary>The engine's sale: lines at their money amount; the points part converted to points.</summary>
-    public static SaleRequest Sale(string transactionId, DateTimeOffset at, IEnumerable<Proto.SaleLine> lines, IEnumerable<Proto.Payment> payments, long minorPerPoint, string promoCode, bool discountCard, DateTimeOffset? goodsReceived)
-    {
-        var paymentList = payments.ToList();
-        var pointsMinor = paymentList.Where(p => p.Kind == PaymentKind.Points).Sum(p => p.AmountMinor);
-        if (pointsMinor % minorPerPoint != 0)
-        {
-            throw new LoyaltyRuleException(LoyaltyErrorCode.PaymentMismatch, $"The points part ({pointsMinor} minor units) is not a whole number of points (1 point = {minorPerPoint} minor units).");
-        }
-
-        return new SaleRequest
-        {
-            TransactionId = transactionId,
-            At = at,
-            Lines = lines.Select(l => new Rules.SaleLine
-            {
-                Category = l.Category,
-                AmountMinor = (l.UnitPriceMinor * l.Quantity) - l.DiscountMinor,
-                Sku = string.IsNullOrEmpty(l.Sku) ? null : l.Sku,
-                Discounted = l.Discounted || l.DiscountMinor > 0,
-                Promotional = l.Promotional,
-            }).ToList(),
-            Payments = paymentList.Where(p => p.Kind != PaymentKind.Points).Select(p => new Rules.Payment(PaymentType(p.Kind), p.AmountMinor)).ToList(),
-            PointsToSpend = pointsMinor / minorPerPoint,
-            PromoCode = string.IsNullOrEmpty(promoCode) ? null : promoCode,
-            DiscountCardPresented = discountCard,
-            GoodsReceivedAt = goodsReceived,
-        };
-    }
+    public static SaleRequest Sale(string transactionId, DateTimeOffset at, IEnumerable<Proto.SaleLine> lines, IEnumerable<Proto.Payment> payments, long minorPerPoint, string promoCode, bool discountCard, DateTimeOffset? goodsReceived) =>
+        SaleMapping.ToRequest(transactionId, at, lines, payments, minorPerPoint, promoCode, discountCard, goodsReceived);
 
     public static TransactionResult Result(string transactionId, DateTimeOffset businessTime, DateTimeOffset appliedAt, string accountId, OperationResult op)
     {

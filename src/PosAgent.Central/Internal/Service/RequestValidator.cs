@@ -1,93 +1,28 @@
-using System.Buffers;
 using Google.Protobuf.WellKnownTypes;
 using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Sales;
 
 namespace PosAgent.Central.Internal.Service;
 
 /// <summary>A request field that is wrong; becomes INVALID_ARGUMENT "field: reason".</summary>
-internal sealed class RequestValidationException(string field, string reason) : Exception($"{field}: {reason}")
-{
-    public string Field { get; } = field;
-}
+internal sealed class RequestValidationException(string field, string reason) : SaleValidationException(field, reason);
 
 /// <summary>Checks every field of incoming requests before anything touches the store.</summary>
 internal sealed class RequestValidator(TimeProvider time, CentralOptions options)
 {
-    public const int MaxLines = 200;
-    public const int MaxPayments = 10;
-    public const long MaxAmountMinor = 100_000_000_000; // 1 billion currency units
-    public const long MaxPoints = 10_000_000;
-    public const int MaxQuantity = 10_000;
-    private static readonly SearchValues<char> IdChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
+    public const int MaxLines = SaleLimits.MaxLines;
+    public const long MaxAmountMinor = SaleLimits.MaxAmountMinor;
+    public const long MaxPoints = SaleLimits.MaxPoints;
+    public const int MaxQuantity = SaleLimits.MaxQuantity;
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static void Id(string field, string value, bool required = true)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            if (required)
-            {
-                throw new RequestValidationException(field, "is required");
-            }
+    public static void Id(string field, string value, bool required = true) => SaleValidator.Id(field, value, required);
 
-            return;
-        }
+    public static void CardNumber(string field, string value, bool required = true) => SaleValidator.CardNumber(field, value, required);
 
-        if (value.Length > 64)
-        {
-            throw new RequestValidationException(field, $"is {value.Length} characters long; at most 64");
-        }
+    public static void Text(string field, string value, int max, bool required = false) => SaleValidator.Text(field, value, max, required);
 
-        if (value.AsSpan().IndexOfAnyExcept(IdChars) >= 0)
-        {
-            throw new RequestValidationException(field, "may contain only letters, digits and . _ : -");
-        }
-    }
-
-    public static void CardNumber(string field, string value, bool required = true)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            if (required)
-            {
-                throw new RequestValidationException(field, "is required");
-            }
-
-            return;
-        }
-
-        if (value.Length is < 4 or > 32 || !value.All(char.IsAsciiDigit))
-        {
-            // Never echo the number: it could be a real card.
-            throw new RequestValidationException(field, $"must be 4..32 digits (got {value.Length} characters)");
-        }
-    }
-
-    public static void Text(string field, string value, int max, bool required = false)
-    {
-        if (required && string.IsNullOrWhiteSpace(value))
-        {
-            throw new RequestValidationException(field, "is required");
-        }
-
-        if (value.Length > max)
-        {
-            throw new RequestValidationException(field, $"is {value.Length} characters long; at most {max}");
-        }
-
-        if (value.Any(char.IsControl))
-        {
-            throw new RequestValidationException(field, "must not contain control characters");
-        }
-    }
-
-    public static void Range(string field, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            throw new RequestValidationException(field, $"must be {min:N0}..{max:N0} (was {value:N0})");
-        }
-    }
+    public static void Range(string field, long value, long min, long max) => SaleValidator.Range(field, value, min, max);
 
     /// <summary>A business time: set, after 2000-01-01, not beyond the allowed clock skew.</summary>
     public DateTimeOffset BusinessTime(string field, Timestamp? value, bool required = true)
@@ -177,85 +112,13 @@ internal sealed class RequestValidator(TimeProvider time, CentralOptions options
         }
     }
 
-    public static void Lines(string field, IReadOnlyList<SaleLine> lines, bool required = true)
-    {
-        if (lines.Count == 0 && required)
-        {
-            throw new RequestValidationException(field, "must hold at least one line");
-        }
+    public static void Lines(string field, IReadOnlyList<SaleLine> lines, bool required = true) => SaleValidator.Lines(field, lines, required);
 
-        if (lines.Count > MaxLines)
-        {
-            throw new RequestValidationException(field, $"holds {lines.Count}; at most {MaxLines}");
-        }
+    public static long Payments(string field, IReadOnlyList<Payment> payments, long total, bool required = true) => SaleValidator.Payments(field, payments, total, required);
 
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = lines[i];
-            var f = $"{field}[{i}]";
-            Id(f + ".line_id", line.LineId);
-            if (!ids.Add(line.LineId))
-            {
-                throw new RequestValidationException(f + ".line_id", $"'{line.LineId}' appears twice in the sale");
-            }
+    public static long LinesTotal(IEnumerable<SaleLine> lines) => SaleValidator.LinesTotal(lines);
 
-            Id(f + ".category", line.Category);
-            Text(f + ".sku", line.Sku, 64);
-            Range(f + ".unit_price_minor", line.UnitPriceMinor, 0, MaxAmountMinor);
-            Range(f + ".quantity", line.Quantity, 1, MaxQuantity);
-            var gross = line.UnitPriceMinor * line.Quantity;
-            Range(f + ".discount_minor", line.DiscountMinor, 0, gross);
-        }
-    }
-
-    public static long Payments(string field, IReadOnlyList<Payment> payments, long total, bool required = true)
-    {
-        if (payments.Count == 0 && !required)
-        {
-            return 0;
-        }
-
-        if (payments.Count is 0 or > MaxPayments)
-        {
-            throw new RequestValidationException(field, $"must hold 1..{MaxPayments} parts (holds {payments.Count})");
-        }
-
-        long sum = 0;
-        long points = 0;
-        for (var i = 0; i < payments.Count; i++)
-        {
-            var p = payments[i];
-            if (p.Kind == PaymentKind.Unspecified || !System.Enum.IsDefined(p.Kind))
-            {
-                throw new RequestValidationException($"{field}[{i}].kind", "must be cash, bank_card, points, legal_entity or insurance");
-            }
-
-            Range($"{field}[{i}].amount_minor", p.AmountMinor, 1, MaxAmountMinor);
-            sum += p.AmountMinor;
-            if (p.Kind == PaymentKind.Points)
-            {
-                points += p.AmountMinor;
-            }
-        }
-
-        if (sum != total)
-        {
-            throw new RequestValidationException(field, $"sum to {sum:N0} minor units but the lines total {total:N0}");
-        }
-
-        return points;
-    }
-
-    public static long LinesTotal(IEnumerable<SaleLine> lines) => lines.Sum(l => (l.UnitPriceMinor * l.Quantity) - l.DiscountMinor);
-
-    private static void Sale(string field, Sale sale)
-    {
-        Lines(field + ".lines", sale.Lines);
-        Payments(field + ".payments", sale.Payments, LinesTotal(sale.Lines));
-        Text(field + ".promo_code", sale.PromoCode, 64);
-        Id(field + ".authorization_id", sale.AuthorizationId, required: false);
-    }
+    private static void Sale(string field, Sale sale) => SaleValidator.Sale(field, sale);
 
     private static void Refund(string field, Refund refund)
     {
