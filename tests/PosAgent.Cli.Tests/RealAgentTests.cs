@@ -82,7 +82,8 @@ public sealed class RealAgentTests
     public async Task Sync_NoCentralConfigured_FailsSayingWhy()
     {
         await using var agent = await RealAgent.StartAsync();
-        var open = await CliRun.RunAsync("--json", "--socket", agent.SocketPath, "open", "--line", "lab:10000");
+        // With a card: a card-less sale stays on the terminal and is never sent.
+        var open = await CliRun.RunAsync("--json", "--socket", agent.SocketPath, "open", "--line", "lab:10000", "--card", RealAgent.Card);
         using var check = JsonDocument.Parse(open.Output);
         Assert.Equal(0, (await CliRun.RunAsync("--socket", agent.SocketPath, "commit", check.RootElement.GetProperty("checkId").GetString()!)).ExitCode);
 
