@@ -212,7 +212,9 @@ public sealed class ReceiptBuilder
         {
             RasterMode.Always => true,
             RasterMode.Never => false,
-            _ => text.Any(IsRightToLeft) || !ReceiptEncoding.CanEncode(_profile.CodePage, text),
+            // Scripts, not symbols: a letter the code page lacks makes the line an image; a ruble sign
+            // or an emoji alone stays text and prints as a reported '?'.
+            _ => text.Any(IsRightToLeft) || text.Any(c => char.IsLetter(c) && !ReceiptEncoding.CanEncode(_profile.CodePage, c.ToString())),
         };
     }
 
