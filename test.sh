@@ -14,6 +14,7 @@ APT_PACKAGES=(
   python3-grpcio python3-protobuf        # gRPC interop peer (client and server)
   protobuf-compiler protobuf-compiler-grpc # protoc + grpc_python_plugin for the python stubs
   python3-serial                         # a serial client that is not our driver (firmware-sim tests)
+  fonts-dejavu-core                      # DejaVu Sans: the raster receipts' font (Latin, Cyrillic, Persian)
   postgresql                             # the central service's scale-out store
   sqlite3                                # the backup commands of docs/operations.md (CLI tests run them)
 )

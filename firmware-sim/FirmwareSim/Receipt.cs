@@ -15,6 +15,19 @@ public enum CutKind
 /// <param name="Data">The encoded data (for EAN with the check digit).</param>
 public sealed record PrintedCode(Symbology Symbology, string Data);
 
+/// <summary>A raster image the printer decoded (GS v 0, GS ( L): what the paper shows, dot for dot.</summary>
+/// <param name="WidthDots">Width in dots (a multiple of 8).</param>
+/// <param name="HeightDots">Height in dots.</param>
+/// <param name="Bits">Rows top to bottom, MSB first, 1 = black dot.</param>
+public sealed record PrintedImage(int WidthDots, int HeightDots, byte[] Bits)
+{
+    /// <summary>True when the dot at (x, y) is black.</summary>
+    public bool this[int x, int y] => (Bits[(y * (WidthDots / 8)) + (x >> 3)] & (0x80 >> (x & 7))) != 0;
+
+    /// <summary>The image as a 1-bit PNG.</summary>
+    public byte[] ToPng() => Receipts.PngEncoder.OneBit(WidthDots, HeightDots, Bits);
+}
+
 /// <summary>One receipt: everything the printer printed between two cuts.</summary>
 /// <param name="Number">1, 2, 3 ... per printer since it started.</param>
 /// <param name="Device">The printer's name.</param>
@@ -36,4 +49,8 @@ public sealed record Receipt(
     string? TextPath,
     string? HtmlPath,
     IReadOnlyList<PrintedCode> Codes,
-    bool Interrupted);
+    bool Interrupted)
+{
+    /// <summary>The raster images printed, in order (Persian and other lines the code page could not carry).</summary>
+    public IReadOnlyList<PrintedImage> Images { get; init; } = [];
+}

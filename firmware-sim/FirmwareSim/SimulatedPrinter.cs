@@ -412,7 +412,10 @@ public sealed class SimulatedPrinter : IAsyncDisposable
             textPath,
             htmlPath,
             ReceiptRenderer.Codes(document),
-            document.Blocks.OfType<NoticeBlock>().Any(n => n.Message == PaperOutNotice));
+            document.Blocks.OfType<NoticeBlock>().Any(n => n.Message == PaperOutNotice))
+        {
+            Images = [.. document.Blocks.OfType<ImageBlock>().Where(i => i.Bits is not null).Select(i => new PrintedImage(i.WidthDots, i.HeightDots, i.Bits!))],
+        };
         List<TaskCompletionSource<Receipt>> matched = [];
         lock (_gate)
         {

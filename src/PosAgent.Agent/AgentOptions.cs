@@ -272,8 +272,17 @@ public sealed class DeviceOptions
     /// <summary>Characters per receipt line (32, 42 or 48) of receipts written to files; a printer uses its profile's width. Default 42.</summary>
     public int ReceiptWidth { get; set; } = AgentDefaults.ReceiptWidth;
 
-    /// <summary>Header line printed at the top of every receipt. Default "PosAgent".</summary>
+    /// <summary>The store's name, the first line of every receipt. Default "PosAgent".</summary>
     public string ReceiptHeader { get; set; } = AgentDefaults.ReceiptHeader;
+
+    /// <summary>The store's address under its name; "\n" separates lines. Default empty.</summary>
+    public string StoreAddress { get; set; } = string.Empty;
+
+    /// <summary>The store's tax id (INN, BIN, national id), printed under the address with the language's label. Default empty.</summary>
+    public string StoreTaxId { get; set; } = string.Empty;
+
+    /// <summary>Receipt language: en, ru, kk or fa. Default null: the program's (IRR fa; RUB, KZT, BYN ru; else en).</summary>
+    public string? ReceiptLanguage { get; set; }
 
     internal void Validate(List<string> problems)
     {
@@ -295,6 +304,11 @@ public sealed class DeviceOptions
         if (ReceiptWidth is not (32 or 42 or 48))
         {
             problems.Add($"devices.receiptWidth: {ReceiptWidth} must be 32, 42 or 48");
+        }
+
+        if (ReceiptLanguage is { } language && !Internal.Receipts.ReceiptLanguage.Codes.Contains(language, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add($"devices.receiptLanguage: '{language}' is not one of {string.Join(", ", Internal.Receipts.ReceiptLanguage.Codes)}");
         }
     }
 }

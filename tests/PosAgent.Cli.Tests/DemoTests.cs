@@ -26,7 +26,8 @@ public sealed class DemoTests
         var receipt = Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "sim", "receipts"), "*.txt"));
         var printed = await File.ReadAllTextAsync(receipt);
         Assert.Contains("****0014", printed, StringComparison.Ordinal);
-        Assert.Matches(@"Points spent\s+300", printed);
+        Assert.Matches(@"Списано баллов\s+300", printed); // INV-KZ receipts default to Russian
+        Assert.Contains("INVITRO (demo)", printed, StringComparison.Ordinal);
         Assert.DoesNotContain("2601000000014", printed, StringComparison.Ordinal);
 
         // Ctrl+C or --once: sockets and device links are gone, the state stays.

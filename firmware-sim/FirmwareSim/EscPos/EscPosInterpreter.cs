@@ -56,6 +56,7 @@ internal sealed class EscPosInterpreter
     private int _qrModule = 3;
     private char _qrEcc = 'L';
     private byte[] _qrData = [];
+    private StoredGraphics? _storedGraphics;
 
     static EscPosInterpreter() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
@@ -450,13 +451,18 @@ internal sealed class EscPosInterpreter
                     var length = b[3] | (b[4] << 8);
                     if (b.Length < 5 + length)
                     {
-                        // Buffer up to a QR store's worth; skip longer blocks (graphics) as they stream in.
-                        return length <= MaxQrData + 3 ? 0 : SkipGraphics(b[2], length);
+                        // Buffer up to a QR store's worth, and GS ( L graphics (at most 64 KB) to decode
+                        // them; skip longer blocks of other functions as they stream in.
+                        return length <= MaxQrData + 3 || b[2] == (byte)'L' ? 0 : SkipGraphics(b[2], length);
                     }
 
                     if (b[2] == (byte)'k')
                     {
                         TwoDimensional(b.Slice(5, length));
+                    }
+                    else if (b[2] == (byte)'L')
+                    {
+                        Graphics(b.Slice(5, length));
                     }
 
                     return 5 + length;
@@ -502,9 +508,23 @@ internal sealed class EscPosInterpreter
                         return 8;
                     }
 
+                    var size = widthBytes * height;
+                    if (size > MaxGraphicsBytes)
+                    {
+                        FlushLine(force: false);
+                        _document.Add(new ImageBlock(_alignment, widthBytes * 8, height));
+                        return 8 + size;
+                    }
+
+                    if (b.Length < 8 + size)
+                    {
+                        // Wait for the whole image: the simulator decodes it so a technician sees the dots.
+                        return 0;
+                    }
+
                     FlushLine(force: false);
-                    _document.Add(new ImageBlock(_alignment, widthBytes * 8, height));
-                    return 8 + (widthBytes * height);
+                    _document.Add(new ImageBlock(_alignment, widthBytes * 8, height, b.Slice(8, size).ToArray()));
+                    return 8 + size;
                 }
 
             case (byte)'*':
@@ -624,6 +644,57 @@ internal sealed class EscPosInterpreter
                 return Need(b, 5);
             default:
                 return Unknown("GS", cmd);
+        }
+    }
+
+    /// <summary>GS ( L: fn 112 stores a raster image in the print buffer, fn 50 (or 2) prints it; other functions are skipped.</summary>
+    private void Graphics(ReadOnlySpan<byte> p)
+    {
+        if (p.Length < 2)
+        {
+            Report("GS ( L: block shorter than its m and fn bytes; skipped");
+            return;
+        }
+
+        switch (p[1])
+        {
+            case 112:
+                {
+                    // m fn a bx by c xL xH yL yH d1..dk
+                    if (p.Length < 10)
+                    {
+                        Report("GS ( L fn 112: header shorter than 10 bytes; skipped");
+                        return;
+                    }
+
+                    var width = p[6] | (p[7] << 8);
+                    var height = p[8] | (p[9] << 8);
+                    var size = (width + 7) / 8 * height;
+                    if (p[2] != 48 || width is < 1 or > 2400 || height is < 1 or > 2400 || p.Length - 10 != size)
+                    {
+                        Report($"GS ( L fn 112: a={p[2]} {width}x{height} dots with {p.Length - 10} data bytes is not a monochrome raster this printer takes; skipped");
+                        return;
+                    }
+
+                    _storedGraphics = new StoredGraphics((width + 7) / 8 * 8, height, p[10..].ToArray());
+                    return;
+                }
+
+            case 50 or 2:
+                if (_storedGraphics is { } stored)
+                {
+                    FlushLine(force: false);
+                    _document.Add(new ImageBlock(_alignment, stored.Width, stored.Height, stored.Bits));
+                    _storedGraphics = null;
+                }
+                else
+                {
+                    Report("GS ( L fn 50: print buffered graphics with none stored; nothing printed");
+                }
+
+                return;
+            default:
+                return;
         }
     }
 
@@ -940,4 +1011,6 @@ internal sealed class EscPosInterpreter
         Report($"unknown command {prefix} 0x{code:X2}; skipped 2 bytes");
         return 2;
     }
+
+    private sealed record StoredGraphics(int Width, int Height, byte[] Bits);
 }

@@ -40,7 +40,12 @@ internal sealed record BarcodeBlock(Alignment Alignment, Symbology Symbology, st
 
 internal sealed record QrBlock(Alignment Alignment, string Data, int ModuleSize, char ErrorCorrection) : ReceiptBlock;
 
-internal sealed record ImageBlock(Alignment Alignment, int WidthDots, int HeightDots) : ReceiptBlock;
+/// <param name="Bits">The decoded dots of a raster image (GS v 0, GS ( L): rows MSB first, 1 = black; null when only skipped.</param>
+internal sealed record ImageBlock(Alignment Alignment, int WidthDots, int HeightDots, byte[]? Bits = null) : ReceiptBlock
+{
+    /// <summary>The image as a PNG (black dots on white), or null when the dots were not decoded.</summary>
+    public byte[]? ToPng() => Bits is null ? null : PngEncoder.OneBit(WidthDots, HeightDots, Bits);
+}
 
 /// <summary>Something that happened to the paper itself (ran out, reloaded), shown on the receipt for the technician.</summary>
 internal sealed record NoticeBlock(string Message) : ReceiptBlock;

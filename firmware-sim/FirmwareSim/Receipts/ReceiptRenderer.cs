@@ -66,6 +66,7 @@ internal static class ReceiptRenderer
             .Append(".b{font-weight:bold}.u{text-decoration:underline}.r{background:#000;color:#fff}.fb{font-size:0.8em}\n")
             .Append(".code{margin:0.4em 0}.hri{font-size:0.9em}.notice{color:#b00;font-style:italic;text-align:center;border:1px dashed #b00;margin:0.3em 0}\n")
             .Append(".img{display:inline-block;border:1px dotted #888;color:#888;padding:0.5em}\n")
+            .Append(".raster{line-height:0}.raster img{image-rendering:pixelated;display:inline-block}\n")
             .Append("</style></head>\n<body><div class=\"paper\">\n");
         foreach (var block in document.Blocks)
         {
@@ -79,6 +80,10 @@ internal static class ReceiptRenderer
                     break;
                 case QrBlock qr:
                     AppendQr(sb, qr);
+                    break;
+                case ImageBlock { Bits: not null } image:
+                    // Font A is 12 dots wide, so an image takes dots/12 character columns, as on paper.
+                    sb.Append(CultureInfo.InvariantCulture, $"<div class=\"raster\" style=\"text-align:{Css(image.Alignment)}\"><img alt=\"raster image {image.WidthDots}x{image.HeightDots} dots\" width=\"{image.WidthDots}\" height=\"{image.HeightDots}\" style=\"width:{image.WidthDots / 12.0:0.##}ch;height:auto\" src=\"data:image/png;base64,{Convert.ToBase64String(image.ToPng()!)}\"></div>\n");
                     break;
                 case ImageBlock image:
                     sb.Append(CultureInfo.InvariantCulture, $"<div class=\"line\" style=\"text-align:{Css(image.Alignment)}\"><span class=\"img\">image {image.WidthDots}x{image.HeightDots}</span></div>\n");

@@ -54,6 +54,10 @@ internal static class DemoRunner
         agentOptions.Devices.ScannerBaud = laneOptions.Scanner.Baud;
         agentOptions.Devices.PrinterPath = lane.Printer.LinkPath;
         agentOptions.Devices.PrinterBaud = laneOptions.Printer.Baud;
+        // The demo store is in Kazakhstan (INV-KZ): its receipts print in Russian, the program's default.
+        agentOptions.Devices.ReceiptHeader = "INVITRO (demo)";
+        agentOptions.Devices.StoreAddress = "Алматы, пр. Абая, 10";
+        agentOptions.Devices.StoreTaxId = "990140000123";
         await using var agent = await AgentHost.StartAsync(agentOptions, loggers, stop).ConfigureAwait(false);
 
         await WriteWhereAsync(output, central, centralDir, agent, lane, controlSocket).ConfigureAwait(false);

@@ -6,8 +6,9 @@ namespace PosAgent.Devices.Printing;
 /// </summary>
 public sealed class Receipt
 {
-    internal Receipt(byte[] bytes, int[] boundaries, IReadOnlyList<string> replaced, string text)
+    internal Receipt(byte[] bytes, int[] boundaries, IReadOnlyList<string> replaced, string text, int rasterImages = 0)
     {
+        RasterImages = rasterImages;
         Bytes = bytes;
         Boundaries = boundaries;
         ReplacedCharacters = replaced;
@@ -22,6 +23,9 @@ public sealed class Receipt
 
     /// <summary>Distinct characters replaced with '?' because the profile's code page lacks them.</summary>
     public IReadOnlyList<string> ReplacedCharacters { get; }
+
+    /// <summary>Text lines sent as raster images (scripts the code page lacks).</summary>
+    public int RasterImages { get; }
 
     /// <summary>The printed text, one line per printed line (for logs and tests; barcodes shown as [kind data]).</summary>
     public string Text { get; }

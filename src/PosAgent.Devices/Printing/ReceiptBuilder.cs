@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PosAgent.Devices.Printing.Raster;
 
 namespace PosAgent.Devices.Printing;
 
@@ -35,6 +36,8 @@ public enum QrErrorCorrection
 /// <summary>
 /// Builds an ESC/POS receipt for one printer profile: text in the profile's code page (unmappable
 /// characters become '?' and are listed), lines fitted to its width, barcodes, QR, cut, drawer kick.
+/// Lines the code page cannot carry, and right-to-left lines, are drawn as raster images when the
+/// profile allows (<see cref="PrinterProfile.Raster"/>); barcodes and QR codes stay native.
 /// </summary>
 public sealed class ReceiptBuilder
 {
@@ -49,6 +52,9 @@ public sealed class ReceiptBuilder
     private readonly List<int> _boundaries = [];
     private readonly StringBuilder _text = new();
     private bool _doubleWidth;
+    private bool _bold;
+    private ReceiptAlignment _alignment;
+    private int _rasterImages;
 
     public ReceiptBuilder(PrinterProfile profile)
     {
@@ -70,11 +76,16 @@ public sealed class ReceiptBuilder
             throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "Unknown alignment.");
         }
 
+        _alignment = alignment;
         return Command(Esc, (byte)'a', (byte)alignment);
     }
 
     /// <summary>ESC E n.</summary>
-    public ReceiptBuilder Bold(bool on = true) => Command(Esc, (byte)'E', on ? (byte)1 : (byte)0);
+    public ReceiptBuilder Bold(bool on = true)
+    {
+        _bold = on;
+        return Command(Esc, (byte)'E', on ? (byte)1 : (byte)0);
+    }
 
     /// <summary>GS ! n: double width and/or height; double width halves <see cref="Width"/>.</summary>
     public ReceiptBuilder Size(bool doubleWidth, bool doubleHeight)
@@ -90,6 +101,11 @@ public sealed class ReceiptBuilder
     public ReceiptBuilder Line(string text = "")
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (NeedsRaster(text))
+        {
+            return RasterText(Renderer.Line(text, _alignment, _bold, large: _doubleWidth), text);
+        }
+
         foreach (var line in Wrap(text, Width))
         {
             PrintLine(line);
@@ -106,9 +122,20 @@ public sealed class ReceiptBuilder
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
+        if (NeedsRaster(left + right))
+        {
+            return RasterText(Renderer.Columns(left, right, _bold), left + " " + right);
+        }
+
         if (right.Length >= Width)
         {
-            return PrintLine(right[..Width]);
+            // The value (an amount, a check id) is never cut: the label gets its own line, the value wraps.
+            if (left.Length > 0)
+            {
+                Line(left);
+            }
+
+            return Line(right);
         }
 
         var room = Width - right.Length - 1;
@@ -139,6 +166,56 @@ public sealed class ReceiptBuilder
         }
 
         return PrintLine(sb.ToString().TrimEnd());
+    }
+
+    /// <summary>
+    /// A 1-bit image (GS v 0, or GS ( L when the profile says so), in bands of at most 256 rows so
+    /// status requests can be slipped in between them.
+    /// </summary>
+    public ReceiptBuilder Image(RasterImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.WidthDots > _profile.DotsPerLine)
+        {
+            throw new ArgumentException($"Image of {image.WidthDots} dots is wider than the profile's {_profile.DotsPerLine}.", nameof(image));
+        }
+
+        const int band = 256;
+        var rowBytes = image.WidthBytes;
+        for (var top = 0; top < image.HeightDots; top += band)
+        {
+            var rows = Math.Min(band, image.HeightDots - top);
+            var data = image.Bits.AsSpan(top * rowBytes, rows * rowBytes);
+            if (_profile.RasterCommand == RasterCommand.GsParenL)
+            {
+                // fn 112: a=48 (monochrome), bx=by=1, c=49 (first colour); then fn 50 prints the buffer.
+                var length = 10 + data.Length;
+                Command([Gs, (byte)'(', (byte)'L', (byte)(length & 0xFF), (byte)(length >> 8), 48, 112, 48, 1, 1, 49,
+                    (byte)(image.WidthDots & 0xFF), (byte)(image.WidthDots >> 8), (byte)(rows & 0xFF), (byte)(rows >> 8), .. data]);
+                Command(Gs, (byte)'(', (byte)'L', 2, 0, 48, 50);
+            }
+            else
+            {
+                Command([Gs, (byte)'v', (byte)'0', 0, (byte)(rowBytes & 0xFF), (byte)(rowBytes >> 8), (byte)(rows & 0xFF), (byte)(rows >> 8), .. data]);
+            }
+        }
+
+        _rasterImages++;
+        return this;
+    }
+
+    /// <summary>True when <paramref name="text"/> goes out as an image under this profile.</summary>
+    public bool NeedsRaster(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _profile.Raster switch
+        {
+            RasterMode.Always => true,
+            RasterMode.Never => false,
+            // Scripts, not symbols: a letter the code page lacks makes the line an image; a ruble sign
+            // or an emoji alone stays text and prints as a reported '?'.
+            _ => text.Any(IsRightToLeft) || text.Any(c => char.IsLetter(c) && !ReceiptEncoding.CanEncode(_profile.CodePage, c.ToString())),
+        };
     }
 
     /// <summary>An amount in minor units as "1 234.50" (two decimals, space thousands), for price columns.</summary>
@@ -237,13 +314,26 @@ public sealed class ReceiptBuilder
             replaced = [.. _replaced];
         }
 
-        return new Receipt([.. _bytes], [.. _boundaries], replaced, _text.ToString());
+        return new Receipt([.. _bytes], [.. _boundaries], replaced, _text.ToString(), _rasterImages);
     }
 
     /// <summary>A short banner that marks a reprint ("*** COPY ***", centred, bold, double size).</summary>
     public static byte[] CopyMark(PrinterProfile profile, string text) =>
         new ReceiptBuilder(profile).Align(ReceiptAlignment.Center).Bold().DoubleSize().Line(text).DoubleSize(false).Bold(false)
             .Align(ReceiptAlignment.Left).Build().Bytes;
+
+    private RasterTextRenderer Renderer => RasterTextRenderer.For(_profile.RasterFontPath, _profile.DotsPerLine);
+
+    // Hebrew, Arabic (with Persian), Syriac, Thaana, NKo and their presentation forms: printers cannot order or join them.
+    private static bool IsRightToLeft(char c) =>
+        c is (>= '\u0590' and <= '\u08FF') or (>= '\uFB1D' and <= '\uFDFF') or (>= '\uFE70' and <= '\uFEFC');
+
+    private ReceiptBuilder RasterText(RasterImage image, string text)
+    {
+        Image(image);
+        _text.AppendLine(text);
+        return this;
+    }
 
     private void BarcodeSetup()
     {

@@ -10,6 +10,21 @@ internal static class ReceiptEncoding
     /// <summary>The code page with exception fallbacks (used to check a page exists).</summary>
     public static Encoding Get(int codePage) => Encoding.GetEncoding(codePage);
 
+    /// <summary>True when every character of <paramref name="text"/> exists in the code page.</summary>
+    public static bool CanEncode(int codePage, string text)
+    {
+        var strict = Encoding.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ReplacementFallback);
+        try
+        {
+            _ = strict.GetByteCount(text);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The code page replacing unmappable characters with '?' and adding them to <paramref name="replaced"/>.</summary>
     public static Encoding Recording(int codePage, ISet<string> replaced) =>
         Encoding.GetEncoding(codePage, new RecordingFallback(replaced), DecoderFallback.ReplacementFallback);

@@ -58,7 +58,7 @@ public sealed class LaneDeviceTests : IAsyncLifetime
 
         Assert.Contains("****" + card[^4..], receipt.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(card, receipt.Text, StringComparison.Ordinal);
-        Assert.Contains("(pending)", receipt.Text, StringComparison.Ordinal);
+        Assert.Contains("(ожидает)", receipt.Text, StringComparison.Ordinal); // a RUB program prints in Russian
         while (true)
         {
             Assert.True(await next.WithTimeout(TimeSpan.FromSeconds(30)));

@@ -179,17 +179,46 @@ internal sealed class DeviceWiring : IDisposable
 
         public string? OperationOf(string jobId) => _operations.TryGetValue(jobId, out var op) ? op : null;
 
-        public Task<bool> PrintAsync(string jobId, string operationId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken)
+        public Task<bool> PrintAsync(string jobId, string operationId, ReceiptLayout layout, bool copy, CancellationToken cancellationToken)
         {
             var builder = new ReceiptBuilder(profile);
-            foreach (var line in lines)
+            foreach (var row in layout.Rows)
             {
-                builder.Line(line);
+                Add(builder, row);
             }
 
             _operations[jobId] = operationId;
             driver.Print(builder.Cut().Build(), jobId);
             return Task.FromResult(false);
+        }
+
+        private static void Add(ReceiptBuilder builder, ReceiptRow row)
+        {
+            switch (row)
+            {
+                case TextRow text:
+                    builder.Align(text.Alignment).Bold(text.Bold).DoubleSize(text.Large).Line(text.Text);
+                    builder.DoubleSize(false).Bold(false).Align(ReceiptAlignment.Left);
+                    break;
+                case PairRow pair:
+                    builder.Bold(pair.Bold);
+                    if (!builder.NeedsRaster(pair.Label + pair.Value) && pair.Label.Length + 1 + pair.Value.Length > builder.Width)
+                    {
+                        // As in the text receipt: the label on its own line(s), the value whole below it.
+                        builder.Line(pair.Label);
+                        builder.Columns(string.Empty, pair.Value);
+                    }
+                    else
+                    {
+                        builder.Columns(pair.Label, pair.Value);
+                    }
+
+                    builder.Bold(false);
+                    break;
+                case RuleRow:
+                    builder.Rule();
+                    break;
+            }
         }
     }
 }

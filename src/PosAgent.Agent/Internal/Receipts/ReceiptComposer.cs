@@ -1,142 +1,121 @@
-using System.Globalization;
-using System.Text;
 using PosAgent.Contracts.PosAgent.V1;
+using PosAgent.Devices.Printing;
 
 namespace PosAgent.Agent.Internal.Receipts;
 
 /// <summary>The loyalty figures printed on a receipt.</summary>
 internal sealed record ReceiptLoyalty(string MaskedCard, string Tier, long Earned, long Spent, long Left, bool Pending);
 
+/// <summary>The store's lines at the top of every receipt, from configuration.</summary>
+internal sealed record StoreHeader(string Name, string Address, string TaxId);
+
 /// <summary>
-/// Lays out a receipt as text lines of the printer's width: items, total, payment, and the
-/// loyalty block (points earned, spent and left, tier, masked card; "pending" for an offline
-/// estimate). The printer driver turns the lines into ESC/POS.
+/// Lays out a receipt in the store's language: store header, items, total, payment, and the loyalty
+/// block (points earned, spent and left, tier, masked card; "pending" for an offline estimate).
+/// Amounts carry the currency's own decimals (none for IRR). The printer turns the rows into ESC/POS
+/// text or raster lines.
 /// </summary>
 internal static class ReceiptComposer
 {
-    public static IReadOnlyList<string> Sale(string header, int width, Check check, PaymentSplit? payment, ReceiptLoyalty? loyalty, bool copy, DateTimeOffset printedAt)
+    public static ReceiptLayout Sale(ReceiptLanguage language, StoreHeader store, long minorPerUnit, Check check, PaymentSplit? payment, ReceiptLoyalty? loyalty, bool copy, DateTimeOffset printedAt)
     {
-        var lines = new List<string>();
-        Header(lines, header, width, copy, "SALE", check, printedAt);
+        var rows = new List<ReceiptRow>();
+        Header(rows, language, store, copy, language.Sale, check, printedAt);
         foreach (var line in check.Lines)
         {
-            lines.Add(Fit(line.Name.Length > 0 ? line.Name : line.Sku, width));
-            lines.Add(Columns($"  {line.Quantity} x {Money(line.UnitPriceMinor)}" + (line.DiscountMinor > 0 ? $" -{Money(line.DiscountMinor)}" : string.Empty), Money(line.TotalMinor), width));
+            rows.Add(new TextRow(line.Name.Length > 0 ? line.Name : line.Sku));
+            var detail = $"  {line.Quantity} x {language.Money(line.UnitPriceMinor, minorPerUnit)}" + (line.DiscountMinor > 0 ? $" -{language.Money(line.DiscountMinor, minorPerUnit)}" : string.Empty);
+            rows.Add(new PairRow(detail, language.Money(line.TotalMinor, minorPerUnit)));
         }
 
-        lines.Add(new string('-', width));
-        lines.Add(Columns("TOTAL " + check.Currency, Money(check.TotalMinor), width));
+        rows.Add(new RuleRow());
+        rows.Add(new PairRow(language.Total + " " + check.Currency, language.Money(check.TotalMinor, minorPerUnit), Bold: true));
         if (payment is not null)
         {
-            Pay(lines, "Cash", payment.CashMinor, width);
-            Pay(lines, "Bank card", payment.BankCardMinor, width);
-            Pay(lines, "Legal entity", payment.LegalEntityMinor, width);
-            Pay(lines, "Insurance", payment.InsuranceMinor, width);
+            Pay(rows, language.Cash, payment.CashMinor, language, minorPerUnit);
+            Pay(rows, language.BankCard, payment.BankCardMinor, language, minorPerUnit);
+            Pay(rows, language.LegalEntity, payment.LegalEntityMinor, language, minorPerUnit);
+            Pay(rows, language.Insurance, payment.InsuranceMinor, language, minorPerUnit);
             if (payment.Points > 0)
             {
-                lines.Add(Columns("Points", payment.Points.ToString(CultureInfo.InvariantCulture), width));
+                rows.Add(new PairRow(language.PaidWithPoints, language.Points(payment.Points)));
             }
         }
 
-        Loyalty(lines, loyalty, width, "earned");
-        lines.Add(string.Empty);
-        return lines;
+        Loyalty(rows, language, loyalty, language.PointsEarned);
+        rows.Add(new TextRow(string.Empty));
+        return new ReceiptLayout(language.Code, rows);
     }
 
-    public static IReadOnlyList<string> Refund(string header, int width, Check check, long refundMinor, ReceiptLoyalty? loyalty, bool copy, DateTimeOffset printedAt)
+    public static ReceiptLayout Refund(ReceiptLanguage language, StoreHeader store, long minorPerUnit, Check check, long refundMinor, ReceiptLoyalty? loyalty, bool copy, DateTimeOffset printedAt)
     {
-        var lines = new List<string>();
-        Header(lines, header, width, copy, "REFUND", check, printedAt);
-        lines.Add(Columns("REFUNDED " + check.Currency, Money(refundMinor), width));
-        Loyalty(lines, loyalty, width, "taken back");
-        lines.Add(string.Empty);
-        return lines;
+        var rows = new List<ReceiptRow>();
+        Header(rows, language, store, copy, language.Refund, check, printedAt);
+        rows.Add(new PairRow(language.Refunded + " " + check.Currency, language.Money(refundMinor, minorPerUnit), Bold: true));
+        Loyalty(rows, language, loyalty, language.PointsTakenBack);
+        rows.Add(new TextRow(string.Empty));
+        return new ReceiptLayout(language.Code, rows);
     }
 
-    private static void Header(List<string> lines, string header, int width, bool copy, string kind, Check check, DateTimeOffset printedAt)
+    private static void Header(List<ReceiptRow> rows, ReceiptLanguage language, StoreHeader store, bool copy, string kind, Check check, DateTimeOffset printedAt)
     {
-        lines.Add(Center(header, width));
+        rows.Add(new TextRow(store.Name, ReceiptAlignment.Center, Bold: true));
+        foreach (var line in store.Address.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            rows.Add(new TextRow(line, ReceiptAlignment.Center));
+        }
+
+        if (store.TaxId.Length > 0)
+        {
+            rows.Add(new TextRow(language.TaxId + " " + store.TaxId, ReceiptAlignment.Center));
+        }
+
         if (copy)
         {
-            lines.Add(Center("*** COPY ***", width));
+            rows.Add(new TextRow(language.Copy, ReceiptAlignment.Center));
         }
 
-        lines.Add(Fit($"{kind} {check.CheckId}", width));
-        lines.Add(Fit(printedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), width));
+        // The check id is what a refund is asked by: it is never cut, however long the label (PairRow).
+        rows.Add(new PairRow(kind, check.CheckId));
+        rows.Add(new PairRow(language.Date, language.Timestamp(printedAt)));
         if (check.ClientReference.Length > 0)
         {
-            lines.Add(Fit("Ref " + check.ClientReference, width));
+            rows.Add(new PairRow(language.Reference, check.ClientReference));
         }
 
-        lines.Add(new string('-', width));
+        rows.Add(new RuleRow());
     }
 
-    private static void Loyalty(List<string> lines, ReceiptLoyalty? loyalty, int width, string earnedLabel)
+    private static void Loyalty(List<ReceiptRow> rows, ReceiptLanguage language, ReceiptLoyalty? loyalty, string earnedLabel)
     {
         if (loyalty is null)
         {
             return;
         }
 
-        lines.Add(new string('-', width));
-        lines.Add(Columns("Card", loyalty.MaskedCard, width));
+        rows.Add(new RuleRow());
+        rows.Add(new PairRow(language.Card, loyalty.MaskedCard));
         if (loyalty.Tier.Length > 0)
         {
-            lines.Add(Columns("Tier", loyalty.Tier, width));
+            rows.Add(new PairRow(language.Tier, loyalty.Tier));
         }
 
-        var pending = loyalty.Pending ? " (pending)" : string.Empty;
-        lines.Add(Columns("Points " + earnedLabel, loyalty.Earned.ToString(CultureInfo.InvariantCulture) + pending, width));
-        lines.Add(Columns("Points spent", loyalty.Spent.ToString(CultureInfo.InvariantCulture), width));
-        lines.Add(Columns("Points left", loyalty.Left.ToString(CultureInfo.InvariantCulture) + pending, width));
+        var pending = loyalty.Pending ? " " + language.Pending : string.Empty;
+        rows.Add(new PairRow(earnedLabel, language.Points(loyalty.Earned) + pending));
+        rows.Add(new PairRow(language.PointsSpent, language.Points(loyalty.Spent)));
+        rows.Add(new PairRow(language.PointsLeft, language.Points(loyalty.Left) + pending));
         if (loyalty.Pending)
         {
             // Printed before the sync worker has the central result, online or not, so it is an estimate either way.
-            lines.Add(Fit("Estimate, awaiting confirmation", width));
+            rows.Add(new TextRow(language.Estimate));
         }
     }
 
-    private static void Pay(List<string> lines, string label, long amount, int width)
+    private static void Pay(List<ReceiptRow> rows, string label, long amount, ReceiptLanguage language, long minorPerUnit)
     {
         if (amount > 0)
         {
-            lines.Add(Columns(label, Money(amount), width));
+            rows.Add(new PairRow(label, language.Money(amount, minorPerUnit)));
         }
-    }
-
-    /// <summary>Minor units as major.minor with two decimals (the receipt's convention).</summary>
-    public static string Money(long minor) =>
-        (minor < 0 ? "-" : string.Empty) + (Math.Abs(minor) / 100).ToString("N0", CultureInfo.InvariantCulture) + "." + (Math.Abs(minor) % 100).ToString("00", CultureInfo.InvariantCulture);
-
-    private static string Columns(string left, string right, int width)
-    {
-        var room = width - right.Length - 1;
-        if (room < 1)
-        {
-            return Fit(right, width);
-        }
-
-        left = left.Length > room ? left[..room] : left;
-        return left + new string(' ', width - left.Length - right.Length) + right;
-    }
-
-    private static string Center(string text, int width)
-    {
-        text = Fit(text, width);
-        var pad = (width - text.Length) / 2;
-        return new string(' ', pad) + text;
-    }
-
-    private static string Fit(string text, int width) => text.Length <= width ? text : text[..width];
-
-    public static string ToText(IReadOnlyList<string> lines)
-    {
-        var builder = new StringBuilder();
-        foreach (var line in lines)
-        {
-            builder.Append(line).Append('\n');
-        }
-
-        return builder.ToString();
     }
 }

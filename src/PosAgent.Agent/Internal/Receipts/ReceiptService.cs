@@ -18,7 +18,7 @@ internal interface IReceiptPrinter
     /// Prints, or queues durably. True when the job is already complete; false when the printer
     /// will report completion later (the device wiring then publishes the event).
     /// </summary>
-    Task<bool> PrintAsync(string jobId, string operationId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken);
+    Task<bool> PrintAsync(string jobId, string operationId, ReceiptLayout layout, bool copy, CancellationToken cancellationToken);
 }
 
 /// <summary>Receipts as text files, one per job (no printer configured; also what the demo shows).</summary>
@@ -37,9 +37,9 @@ internal sealed class FileReceiptPrinter : IReceiptPrinter
 
     public int Width { get; }
 
-    public async Task<bool> PrintAsync(string jobId, string operationId, IReadOnlyList<string> lines, bool copy, CancellationToken cancellationToken)
+    public async Task<bool> PrintAsync(string jobId, string operationId, ReceiptLayout layout, bool copy, CancellationToken cancellationToken)
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder, jobId + ".txt"), ReceiptComposer.ToText(lines), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(_folder, jobId + ".txt"), layout.ToText(Width), cancellationToken).ConfigureAwait(false);
         return true;
     }
 }
@@ -90,18 +90,18 @@ internal sealed class ReceiptService
             throw ApiError.Precondition($"the receipt of {operationId} was already printed; set reprint to print a copy");
         }
 
-        var lines = Compose(operation, transaction, copy);
+        var layout = Compose(operation, transaction, copy);
         var jobId = Guid.CreateVersion7().ToString();
-        var done = await _printer.PrintAsync(jobId, operationId, lines, copy, cancellationToken).ConfigureAwait(false);
+        var done = await _printer.PrintAsync(jobId, operationId, layout, copy, cancellationToken).ConfigureAwait(false);
         _store.SetMeta(printedKey, jobId);
         if (done)
         {
             _events.Publish(new AgentEvent { PrintJobCompleted = new PrintJobCompletedEvent { JobId = jobId, OperationId = operationId, Copy = copy, Printer = _printer.Name } });
         }
-        return new PrintReceiptResponse { JobId = jobId, Text = ReceiptComposer.ToText(lines) };
+        return new PrintReceiptResponse { JobId = jobId, Text = layout.ToText(_printer.Width) };
     }
 
-    private IReadOnlyList<string> Compose(PendingOperation operation, Loyalty.TerminalTransaction transaction, bool copy)
+    private ReceiptLayout Compose(PendingOperation operation, Loyalty.TerminalTransaction transaction, bool copy)
     {
         var now = _time.GetUtcNow();
         var result = operation.State == OutboxState.Synced && operation.Result is { Length: > 0 } bytes ? Loyalty.TransactionResult.Parser.ParseFrom(bytes) : null;
@@ -128,11 +128,11 @@ internal sealed class ReceiptService
             var refunded = transaction.Refund.Lines.Count == 0
                 ? check.TotalMinor
                 : transaction.Refund.Lines.Sum(l => check.Lines.FirstOrDefault(c => c.LineId == l.LineId) is { } line ? line.TotalMinor * l.Quantity / line.Quantity : 0);
-            return ReceiptComposer.Refund(_options.ReceiptHeader, _printer.Width, check, refunded, loyalty, copy, now);
+            return ReceiptComposer.Refund(Language(check.Currency), Store, MinorPerUnit(check), check, refunded, loyalty, copy, now);
         }
 
         var sale = _store.FindSale(null, operation.OperationId)?.Check ?? new Check { CheckId = operation.OperationId };
-        var minorPerPoint = _estimator.Programs.FirstOrDefault(p => p.ProgramId == sale.Card?.ProgramId)?.MinorPerPoint ?? 100;
+        var minorPerPoint = MinorPerUnit(sale);
         var payment = new PaymentSplit();
         foreach (var part in transaction.Sale?.Payments ?? [])
         {
@@ -146,6 +146,16 @@ internal sealed class ReceiptService
             }
         }
 
-        return ReceiptComposer.Sale(_options.ReceiptHeader, _printer.Width, sale, payment, loyalty, copy, now);
+        return ReceiptComposer.Sale(Language(sale.Currency), Store, minorPerPoint, sale, payment, loyalty, copy, now);
     }
+
+    private StoreHeader Store => new(_options.ReceiptHeader, _options.StoreAddress, _options.StoreTaxId);
+
+    /// <summary>The configured language, else the one of the check's currency (its program's country).</summary>
+    private ReceiptLanguage Language(string currency) => ReceiptLanguage.Get(_options.ReceiptLanguage ?? ReceiptLanguage.DefaultFor(currency));
+
+    /// <summary>Minor units per currency unit (1 point = 1 unit): the card's program, else any program in the check's currency.</summary>
+    private long MinorPerUnit(Check check) =>
+        (_estimator.Programs.FirstOrDefault(p => p.ProgramId == check.Card?.ProgramId)
+            ?? _estimator.Programs.FirstOrDefault(p => string.Equals(p.Currency, check.Currency, StringComparison.OrdinalIgnoreCase)))?.MinorPerPoint ?? 100;
 }
