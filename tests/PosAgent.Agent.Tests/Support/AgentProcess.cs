@@ -26,16 +26,25 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>
     /// Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.
-    /// <paramref name="logLevel"/> null runs it at its default level.
+    /// <paramref name="logLevel"/> null runs it at its default level. <paramref name="controlDirectory"/>, when
+    /// set, holds the config file and the socket instead (power-loss tests keep them off the
+    /// filesystem that loses writes; the agent creates its data folder itself).
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning")
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null)
     {
-        Directory.CreateDirectory(dataDirectory);
-        var config = Path.Combine(dataDirectory, "agent.json");
+        if (controlDirectory is null)
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+
+        var control = controlDirectory ?? dataDirectory;
+        var socket = Path.Combine(control, "agent.sock");
+        var config = Path.Combine(control, "agent.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             terminalId,
             dataDirectory,
+            socketPath = socket,
             programsDirectory = Repo.ProgramsDirectory,
             centralAddress = central,
             centralToken = token,
@@ -93,7 +102,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             throw;
         }
 
-        return new AgentProcess(process, Path.Combine(dataDirectory, "agent.sock"), output);
+        return new AgentProcess(process, socket, output);
     }
 
     /// <summary>SIGKILL: no chance to flush or clean up.</summary>

@@ -159,7 +159,7 @@ internal sealed class AgentStore : IDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
-            Directory.CreateDirectory(directory);
+            PosAgent.Storage.DurableFolder.Create(directory);
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
