@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
 using PosAgent.Agent.Tests.Support;
-using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using PosAgent.TestSupport;
 using PosAgent.TestSupport.PowerLoss;
 
@@ -53,7 +50,7 @@ public sealed class AgentPowerLossTests : IAsyncLifetime
                 var target = acknowledged.Count + random.Next(1, 6);
                 var refundEvery = random.Next(2, 4);
                 using var stop = new CancellationTokenSource();
-                var loop = Task.Run(() => SellAsync(agent.Client, card, refundEvery, acknowledged, stop.Token));
+                var loop = Task.Run(() => PowerLossWorkload.SellAsync(agent.Client, card, refundEvery, acknowledged, stop.Token));
                 while (acknowledged.Count < target && !loop.IsCompleted)
                 {
                     await Task.WhenAny(loop, Task.Delay(random.Next(1, 20)));
@@ -70,7 +67,7 @@ public sealed class AgentPowerLossTests : IAsyncLifetime
 
             await _fs.CutPowerAsync();
 
-            var outbox = ReadOutbox(data, cut);
+            var outbox = PowerLossWorkload.ReadIds(Path.Combine(data, "agent.db"), "SELECT op_id FROM outbox", cut);
             var missing = acknowledged.Keys.Where(id => !outbox.Contains(id)).ToList();
             Assert.True(missing.Count == 0, $"cut {cut}: {missing.Count} of {acknowledged.Count} acknowledged operations lost: {string.Join(", ", missing.Select(m => acknowledged[m] + " " + m))}");
         }
@@ -101,63 +98,15 @@ public sealed class AgentPowerLossTests : IAsyncLifetime
             var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
             await using (var agent = await AgentProcess.StartAsync(data, $"lane-first-{cut}", central: null, token: null, controlDirectory: _dir.Path))
             {
-                await SellAsync(agent.Client, card: null, refundEvery: 0, acknowledged, CancellationToken.None, count: 1);
+                await PowerLossWorkload.SellAsync(agent.Client, card: null, refundEvery: 0, acknowledged, CancellationToken.None, count: 1);
                 agent.Kill();
             }
 
             await _fs.CutPowerAsync();
 
             Assert.True(File.Exists(Path.Combine(data, "agent.db")), $"cut {cut}: the new data folder or its database vanished");
-            var outbox = ReadOutbox(data, cut);
+            var outbox = PowerLossWorkload.ReadIds(Path.Combine(data, "agent.db"), "SELECT op_id FROM outbox", cut);
             Assert.Equal(acknowledged.Keys.Order(), outbox.Order());
         }
-    }
-
-    /// <summary>Sales (and every n-th a refund of it) until cancelled or the agent dies; records each acknowledged operation.</summary>
-    private static async Task SellAsync(LocalApiClient client, string? card, int refundEvery, ConcurrentDictionary<string, string> acknowledged, CancellationToken cancellationToken, int count = int.MaxValue)
-    {
-        try
-        {
-            for (var i = 1; i <= count; i++)
-            {
-                var check = await client.OpenCheckAsync(new OpenCheckRequest(), cancellationToken);
-                check = await client.AddLineAsync(new AddLineRequest { CheckId = check.CheckId, Name = "Consultation", Category = "medical", UnitPriceMinor = 120_000, Quantity = 1 }, cancellationToken);
-                if (card is not null)
-                {
-                    await client.AttachCardAsync(new AttachCardRequest { CheckId = check.CheckId, CardNumber = card }, cancellationToken);
-                }
-
-                var sale = await client.CommitAsync(new CommitRequest { CheckId = check.CheckId, Payment = new PaymentSplit { CashMinor = check.TotalMinor } }, cancellationToken);
-                acknowledged[sale.OperationId] = "sale";
-                if (refundEvery > 0 && i % refundEvery == 0)
-                {
-                    var refund = await client.RefundAsync(new RefundRequest { OperationId = sale.OperationId, Reason = "power-loss test" }, cancellationToken);
-                    acknowledged[refund.RefundOperationId] = "refund";
-                }
-            }
-        }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
-        {
-            // The agent died under the call: that operation was not acknowledged.
-        }
-    }
-
-    /// <summary>Opens the agent database as the agent would after the power comes back; checks its integrity and returns the outbox's operation ids.</summary>
-    private static HashSet<string> ReadOutbox(string data, int cut)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "agent.db")};Pooling=False;Mode=ReadWrite");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check";
-        Assert.True((string)command.ExecuteScalar()! == "ok", $"cut {cut}: the agent database is damaged");
-        command.CommandText = "SELECT op_id FROM outbox";
-        using var reader = command.ExecuteReader();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
     }
 }
