@@ -28,9 +28,10 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.
     /// <paramref name="logLevel"/> null runs it at its default level. <paramref name="controlDirectory"/>, when
     /// set, holds the config file and the socket instead (power-loss tests keep them off the
-    /// filesystem that loses writes; the agent creates its data folder itself).
+    /// filesystem that loses writes; the agent creates its data folder itself). <paramref name="devices"/>: the
+    /// config's "devices" section (none by default).
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null)
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null)
     {
         if (controlDirectory is null)
         {
@@ -48,6 +49,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             programsDirectory = Repo.ProgramsDirectory,
             centralAddress = central,
             centralToken = token,
+            devices = devices ?? new { },
             sync = new { breakDuration = "00:00:01", pollInterval = "00:00:00.200", attemptTimeout = "00:00:02", retryBaseDelay = "00:00:00.050", retryMaxDelay = "00:00:00.500", cacheRefreshInterval = "00:00:05" },
         }));
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "posagent-agent"))
