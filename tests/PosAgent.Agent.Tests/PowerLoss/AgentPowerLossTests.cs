@@ -13,10 +13,11 @@ namespace PosAgent.Agent.Tests.PowerLoss;
 /// each must reach the central service exactly once.
 /// </summary>
 [Collection(PowerLossCollection.Name)]
-public sealed class AgentPowerLossTests : IAsyncLifetime
+public sealed class AgentPowerLossTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cuts = 20;
     private readonly TempDirectory _dir = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
     private CentralFixture _central = null!;
     private LazyFsMount _fs = null!;
 
@@ -81,6 +82,7 @@ public sealed class AgentPowerLossTests : IAsyncLifetime
         var entries = await _central.EntriesAsync(acknowledged.Keys.ToList());
         Assert.Equal(acknowledged.Count, entries.Count);
         Assert.Contains("refund", acknowledged.Values);
+        _output.WriteLine($"{Cuts} cuts, {acknowledged.Count} operations acknowledged ({acknowledged.Values.Count(v => v == "refund")} refunds), 0 lost; {await _fs.StatsAsync()}");
         Assert.True(acknowledged.Count >= Cuts, $"only {acknowledged.Count} operations acknowledged in {Cuts} rounds");
     }
 

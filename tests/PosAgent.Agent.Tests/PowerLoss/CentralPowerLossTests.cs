@@ -13,10 +13,11 @@ namespace PosAgent.Agent.Tests.PowerLoss;
 /// must be in the central ledger.
 /// </summary>
 [Collection(PowerLossCollection.Name)]
-public sealed class CentralPowerLossTests : IAsyncLifetime
+public sealed class CentralPowerLossTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cuts = 20;
     private readonly TempDirectory _dir = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
     private LazyFsMount _fs = null!;
 
     public async Task InitializeAsync() => _fs = await LazyFsMount.MountAsync();
@@ -77,6 +78,7 @@ public sealed class CentralPowerLossTests : IAsyncLifetime
 
         var final = PowerLossWorkload.ReadIds(store, "SELECT transaction_id FROM ledger", Cuts + 1);
         Assert.Subset(final, acknowledgedByAgent.Keys.ToHashSet());
+        _output.WriteLine($"{Cuts} cuts, {acknowledgedByAgent.Count} operations acknowledged by the agent, {final.Count} in the ledger, 0 lost; {await _fs.StatsAsync()}");
         Assert.True(acknowledgedByAgent.Count >= Cuts, $"only {acknowledgedByAgent.Count} operations in {Cuts} rounds");
     }
 

@@ -15,11 +15,12 @@ namespace PosAgent.Agent.Tests.PowerLoss;
 /// afterwards, whole, at the old schema or the new one, with every operation in its outbox.
 /// </summary>
 [Collection(PowerLossCollection.Name)]
-public sealed class MigrationPowerLossTests : IAsyncLifetime
+public sealed class MigrationPowerLossTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cuts = 20;
     private const int Operations = 3000;
     private readonly TempDirectory _dir = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
     private LazyFsMount _fs = null!;
 
     public async Task InitializeAsync() => _fs = await LazyFsMount.MountAsync();
@@ -67,6 +68,7 @@ public sealed class MigrationPowerLossTests : IAsyncLifetime
         }
 
         Assert.Equal(5, AssertWhole(data, Cuts + 1));
+        _output.WriteLine($"{Cuts} cuts over {walBytes} bytes of migration WAL: {Cuts - cutsAtNewSchema} left schema 1, {cutsAtNewSchema} schema 5, every one whole with {Operations} operations");
         Assert.True(cutsAtNewSchema < Cuts, "every cut came after the migration had committed: none cut it midway");
     }
 

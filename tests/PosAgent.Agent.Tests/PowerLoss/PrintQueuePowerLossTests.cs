@@ -15,12 +15,13 @@ namespace PosAgent.Agent.Tests.PowerLoss;
 /// without the COPY mark.
 /// </summary>
 [Collection(PowerLossCollection.Name)]
-public sealed class PrintQueuePowerLossTests : IAsyncLifetime
+public sealed class PrintQueuePowerLossTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cuts = 20;
     private const string CopyMark = "*** COPY ***";
     private static readonly TimeSpan PrintTimeout = TimeSpan.FromSeconds(60);
     private readonly TempDirectory _dir = new();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
     private SimulatedPrinter _printer = null!;
     private LazyFsMount _fs = null!;
 
@@ -75,6 +76,7 @@ public sealed class PrintQueuePowerLossTests : IAsyncLifetime
             Assert.True(unmarked <= 1, $"the receipt of {check} came out {unmarked} times without the COPY mark");
         }
 
+        _output.WriteLine($"{Cuts} cuts, {acknowledged.Count} receipts acknowledged, {receipts.Count} printed ({receipts.Count(r => r.Text.Contains(CopyMark, StringComparison.Ordinal))} marked COPY, {receipts.Count(r => r.Interrupted)} interrupted)");
         Assert.Contains(receipts, r => r.Text.Contains(CopyMark, StringComparison.Ordinal));
     }
 
