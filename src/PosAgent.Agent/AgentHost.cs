@@ -67,7 +67,7 @@ public sealed class AgentHost : IAsyncDisposable
         var time = overrides.TimeProvider ?? TimeProvider.System;
         var loggerFactory = overrides.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("PosAgent.Agent");
-        Directory.CreateDirectory(options.DataDirectory);
+        PosAgent.Storage.DurableFolder.Create(options.DataDirectory);
         var store = AgentStore.Open(options.DatabasePath, time);
         if (store.UnreadableOpenChecksMovedTo is { } movedTo)
         {

@@ -32,6 +32,8 @@ public sealed class PrintQueue : IDisposable
         try
         {
             _db.Open();
+            // WAL + synchronous=FULL: a job the POS was told is queued is on disk before it hears so,
+            // and survives a power cut (NORMAL could lose the last jobs; docs/operations.md Durability).
             Execute("""
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
@@ -169,6 +171,19 @@ public sealed class PrintQueue : IDisposable
                 _ => PrintJobState.Queued,
             };
             return new PrintJob(reader.GetString(0), (byte[])reader.GetValue(1), boundaries, state, reader.GetInt64(4) != 0, reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6));
+        }
+    }
+
+    /// <summary>The journal mode and synchronous level (2 = FULL) the queue runs with, as SQLite reports them: the tests hold them to the documented durability.</summary>
+    internal (string JournalMode, long Synchronous) StorageSettings()
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode";
+            var mode = (string)cmd.ExecuteScalar()!;
+            cmd.CommandText = "PRAGMA synchronous";
+            return (mode, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

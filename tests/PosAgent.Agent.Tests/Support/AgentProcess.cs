@@ -26,19 +26,30 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>
     /// Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.
-    /// <paramref name="logLevel"/> null runs it at its default level.
+    /// <paramref name="logLevel"/> null runs it at its default level. <paramref name="controlDirectory"/>, when
+    /// set, holds the config file and the socket instead (power-loss tests keep them off the
+    /// filesystem that loses writes; the agent creates its data folder itself). <paramref name="devices"/>: the
+    /// config's "devices" section (none by default).
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning")
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null)
     {
-        Directory.CreateDirectory(dataDirectory);
-        var config = Path.Combine(dataDirectory, "agent.json");
+        if (controlDirectory is null)
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+
+        var control = controlDirectory ?? dataDirectory;
+        var socket = Path.Combine(control, "agent.sock");
+        var config = Path.Combine(control, "agent.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             terminalId,
             dataDirectory,
+            socketPath = socket,
             programsDirectory = Repo.ProgramsDirectory,
             centralAddress = central,
             centralToken = token,
+            devices = devices ?? new { },
             sync = new { breakDuration = "00:00:01", pollInterval = "00:00:00.200", attemptTimeout = "00:00:02", retryBaseDelay = "00:00:00.050", retryMaxDelay = "00:00:00.500", cacheRefreshInterval = "00:00:05" },
         }));
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "posagent-agent"))
@@ -93,7 +104,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             throw;
         }
 
-        return new AgentProcess(process, Path.Combine(dataDirectory, "agent.sock"), output);
+        return new AgentProcess(process, socket, output);
     }
 
     /// <summary>SIGKILL: no chance to flush or clean up.</summary>

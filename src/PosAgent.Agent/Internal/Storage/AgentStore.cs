@@ -166,7 +166,7 @@ internal sealed class AgentStore : IDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
-            Directory.CreateDirectory(directory);
+            PosAgent.Storage.DurableFolder.Create(directory);
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -177,6 +177,9 @@ internal sealed class AgentStore : IDisposable
         }.ToString());
         try
         {
+            // WAL + synchronous=FULL: a commit returns once its WAL frames are fsync'ed, so an
+            // acknowledged sale survives a power cut (NORMAL fsyncs only at checkpoints and loses
+            // the last commits; measured with the PowerLoss tests, docs/operations.md Durability).
             // page_size only takes effect on a new, empty database (before WAL mode writes the
             // header); an existing one keeps its size. Checkpoints are run by CheckpointIfDue()
             // from the sync worker; the automatic one stays as a safety net only (10,000 pages),
@@ -873,6 +876,24 @@ internal sealed class AgentStore : IDisposable
             }
 
             return rows;
+        }
+    }
+
+    /// <summary>
+    /// The journal mode and synchronous level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA) the agent database,
+    /// or its open-checks database, runs with, as SQLite reports them on this connection: the tests
+    /// hold them to what docs/operations.md (Durability) promises.
+    /// </summary>
+    internal (string JournalMode, long Synchronous) StorageSettings(bool openChecks)
+    {
+        var schema = openChecks ? Scratch : "main";
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"PRAGMA {schema}.journal_mode";
+            var mode = (string)command.ExecuteScalar()!;
+            command.CommandText = $"PRAGMA {schema}.synchronous";
+            return (mode, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed class SqliteDialect : SqlDialect
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
-            Directory.CreateDirectory(directory);
+            PosAgent.Storage.DurableFolder.Create(directory);
         }
 
         _connectionString = new SqliteConnectionStringBuilder
