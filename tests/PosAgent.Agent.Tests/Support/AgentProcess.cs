@@ -28,7 +28,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// Writes a config file into <paramref name="dataDirectory"/> and starts the agent on it; returns once it accepts calls.
     /// <paramref name="logLevel"/> null runs it at its default level.
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning")
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? programsDirectory = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var config = Path.Combine(dataDirectory, "agent.json");
@@ -36,7 +36,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         {
             terminalId,
             dataDirectory,
-            programsDirectory = Repo.ProgramsDirectory,
+            programsDirectory = programsDirectory ?? Repo.ProgramsDirectory,
             centralAddress = central,
             centralToken = token,
             sync = new { breakDuration = "00:00:01", pollInterval = "00:00:00.200", attemptTimeout = "00:00:02", retryBaseDelay = "00:00:00.050", retryMaxDelay = "00:00:00.500", cacheRefreshInterval = "00:00:05" },
