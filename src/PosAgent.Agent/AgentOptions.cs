@@ -190,6 +190,9 @@ public sealed class SyncOptions
     /// <summary>Wait before retrying after the central service refused the terminal's credentials. Default 30 s.</summary>
     public TimeSpan AuthFailureDelay { get; set; } = AgentDefaults.AuthFailureDelay;
 
+    /// <summary>While sync passes keep failing with the same error, one summary line per this interval instead of one per pass. Default 5 min.</summary>
+    public TimeSpan FailureSummaryInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     internal void Validate(List<string> problems)
     {
         if (BatchSize is < 1 or > 500)
@@ -218,6 +221,7 @@ public sealed class SyncOptions
         }
 
         Positive(problems, "sync.attemptTimeout", AttemptTimeout);
+        Positive(problems, "sync.failureSummaryInterval", FailureSummaryInterval);
         Positive(problems, "sync.retryBaseDelay", RetryBaseDelay);
         Positive(problems, "sync.retryMaxDelay", RetryMaxDelay);
         if (BreakSamplingDuration < TimeSpan.FromMilliseconds(500))
