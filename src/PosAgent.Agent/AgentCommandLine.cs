@@ -110,7 +110,7 @@ public static class AgentCommandLine
             {
                 var options = Build(parse);
                 options.Validate();
-                Console.Out.WriteLine(JsonSerializer.Serialize(options, new JsonSerializerOptions { WriteIndented = true }));
+                Console.Out.WriteLine(ConfigPrinter.Print(options));
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or JsonException or IOException)

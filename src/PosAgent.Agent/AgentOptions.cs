@@ -46,6 +46,16 @@ public sealed class AgentOptions
     /// <summary>Folder of program files (programs/*.json) used until the central service has sent its programs. Default null.</summary>
     public string? ProgramsDirectory { get; set; }
 
+    /// <summary>
+    /// Checks a terminal may hold open (unpaid) at once (1..100,000). Default 1,000: a lane has a few;
+    /// past the limit, opening one more is refused with RESOURCE_EXHAUSTED instead of letting a
+    /// runaway POS fill memory.
+    /// </summary>
+    public int MaxOpenChecks { get; set; } = 1000;
+
+    /// <summary>An open check untouched for this long is abandoned and cancelled (at least 1 minute). Default 24 h.</summary>
+    public TimeSpan OpenCheckMaxAge { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Sync worker and resilience settings.</summary>
     public SyncOptions Sync { get; set; } = new();
 
@@ -62,6 +72,16 @@ public sealed class AgentOptions
     public void Validate()
     {
         var problems = new List<string>();
+        if (MaxOpenChecks is < 1 or > 100_000)
+        {
+            problems.Add($"maxOpenChecks: {MaxOpenChecks} must be 1..100000");
+        }
+
+        if (OpenCheckMaxAge < TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"openCheckMaxAge: {OpenCheckMaxAge} must be at least 00:01:00");
+        }
+
         if (string.IsNullOrWhiteSpace(TerminalId) || TerminalId.Length > 64)
         {
             problems.Add("terminalId: must be 1..64 characters");
@@ -190,6 +210,9 @@ public sealed class SyncOptions
     /// <summary>Wait before retrying after the central service refused the terminal's credentials. Default 30 s.</summary>
     public TimeSpan AuthFailureDelay { get; set; } = AgentDefaults.AuthFailureDelay;
 
+    /// <summary>While sync passes keep failing with the same error, one summary line per this interval instead of one per pass. Default 5 min.</summary>
+    public TimeSpan FailureSummaryInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     internal void Validate(List<string> problems)
     {
         if (BatchSize is < 1 or > 500)
@@ -218,6 +241,7 @@ public sealed class SyncOptions
         }
 
         Positive(problems, "sync.attemptTimeout", AttemptTimeout);
+        Positive(problems, "sync.failureSummaryInterval", FailureSummaryInterval);
         Positive(problems, "sync.retryBaseDelay", RetryBaseDelay);
         Positive(problems, "sync.retryMaxDelay", RetryMaxDelay);
         if (BreakSamplingDuration < TimeSpan.FromMilliseconds(500))

@@ -61,10 +61,19 @@ public sealed class LoyaltyProgram
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var utf8 = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var limitErrors = ProgramJsonLimits.Check(utf8);
+        if (limitErrors.Count > 0)
+        {
+            throw new ProgramFileException(sourceName, limitErrors);
+        }
+
         ProgramDefinition? definition;
         try
         {
-            definition = JsonSerializer.Deserialize(stream, ProgramJsonContext.Default.ProgramDefinition);
+            definition = JsonSerializer.Deserialize(utf8, ProgramJsonContext.Default.ProgramDefinition);
         }
         catch (JsonException ex)
         {
@@ -93,9 +102,12 @@ public sealed class LoyaltyProgram
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var result = new Dictionary<string, LoyaltyProgram>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))
+        foreach (var entry in ProgramFolder.Read(directory))
         {
-            var program = Load(file);
+            var file = entry.Path;
+            var program = entry.Json is { } json
+                ? Parse(json, file)
+                : throw new ProgramFileException(file, [new ProgramFileError("$", entry.SkipReason!)]);
             if (!result.TryAdd(program.Id, program))
             {
                 throw new ProgramFileException(file, [new ProgramFileError("$.id", $"program id '{program.Id}' is already used by {result[program.Id].Source}")]);

@@ -53,4 +53,19 @@ public sealed class OperationsDocTests
         Assert.Contains("\"ScannerPath\": \"/dev/ttyACM0\"", run.Output, StringComparison.Ordinal);
         Assert.Contains("\"ResolvedSocketPath\": \"/run/posagent/agent.sock\"", run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AgentCheckConfig_TokenGiven_PrintedMaskedNeverInClear()
+    {
+        using var dir = new TempDirectory();
+        const string token = "s3cret-terminal-token-0123456789";
+        var agentDll = Path.Combine(AppContext.BaseDirectory, "posagent-agent.dll");
+
+        var run = await ExternalProcess.RunAsync("dotnet", [agentDll, "check-config", "--data-dir", dir.Path, "--central", "http://127.0.0.1:1", "--token", token]);
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.DoesNotContain(token, run.Output + run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", run.Output + run.Error, StringComparison.Ordinal);
+        Assert.Contains("\"CentralToken\": \"(set, 32 characters)\"", run.Output, StringComparison.Ordinal);
+    }
 }

@@ -61,4 +61,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(50, LogLevel.Error, "Unexpected error in {Component}")]
     public static partial void Unexpected(ILogger logger, Exception exception, string component);
+
+    [LoggerMessage(51, LogLevel.Warning, "Sync pass still failing: {Error} ({Repeats} more failed passes since the last line; the last error is shown)")]
+    public static partial void SyncStillFailing(ILogger logger, string error, long repeats);
+
+    [LoggerMessage(52, LogLevel.Information, "Sync recovered after {FailedPasses} failed passes")]
+    public static partial void SyncRecovered(ILogger logger, long failedPasses);
 }

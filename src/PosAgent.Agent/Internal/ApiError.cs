@@ -7,6 +7,7 @@ internal enum ApiErrorCode
     FailedPrecondition,
     NotFound,
     Unavailable,
+    ResourceExhausted,
 }
 
 /// <summary>
@@ -46,4 +47,6 @@ internal sealed class ApiError : Exception
     public static ApiError NotFound(string message) => new(ApiErrorCode.NotFound, message);
 
     public static ApiError Unavailable(string message) => new(ApiErrorCode.Unavailable, message);
+
+    public static ApiError Exhausted(string message) => new(ApiErrorCode.ResourceExhausted, message);
 }

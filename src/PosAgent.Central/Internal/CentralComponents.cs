@@ -70,11 +70,18 @@ internal sealed class CentralComponents : IAsyncDisposable
 
     public async Task LoadProgramFilesAsync(string directory, ILogger logger, CancellationToken cancellationToken)
     {
-        foreach (var file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
+        foreach (var entry in ProgramFolder.Read(directory))
         {
+            var file = entry.Path;
+            if (entry.Json is not { } json)
+            {
+                CentralLog.ProgramNotLoaded(logger, file, entry.SkipReason!);
+                continue;
+            }
+
             try
             {
-                var (record, _) = await Programs.LoadAsync(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), file, activate: false, cancellationToken).ConfigureAwait(false);
+                var (record, _) = await Programs.LoadAsync(json, file, activate: false, cancellationToken).ConfigureAwait(false);
                 CentralLog.ProgramLoaded(logger, record.ProgramId, record.Version, file, record.Active);
             }
             catch (Exception ex) when (ex is ProgramFileException or ProgramVersionConflictException)

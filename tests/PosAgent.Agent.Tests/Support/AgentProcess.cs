@@ -8,9 +8,9 @@ namespace PosAgent.Agent.Tests.Support;
 internal sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
+    private readonly LineLog _output;
 
-    private AgentProcess(Process process, string socket, System.Collections.Concurrent.ConcurrentQueue<string> output)
+    private AgentProcess(Process process, string socket, LineLog output)
     {
         _process = process;
         _output = output;
@@ -20,7 +20,10 @@ internal sealed class AgentProcess : IAsyncDisposable
     public LocalApiClient Client { get; }
 
     /// <summary>The lines the agent wrote to its standard output so far (its log).</summary>
-    public IReadOnlyList<string> Output => [.. _output];
+    public IReadOnlyList<string> Output => _output.Lines;
+
+    /// <summary>Waits (bounded) until the agent has written a line that matches.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout) => _output.WaitForAsync(match).WithTimeout(timeout);
 
     public int Id => _process.Id;
 
@@ -31,7 +34,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// filesystem that loses writes; the agent creates its data folder itself). <paramref name="devices"/>: the
     /// config's "devices" section (none by default).
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null)
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null, string? programsDirectory = null)
     {
         if (controlDirectory is null)
         {
@@ -46,7 +49,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             terminalId,
             dataDirectory,
             socketPath = socket,
-            programsDirectory = Repo.ProgramsDirectory,
+            programsDirectory = programsDirectory ?? Repo.ProgramsDirectory,
             centralAddress = central,
             centralToken = token,
             devices = devices ?? new { },
@@ -66,12 +69,12 @@ internal sealed class AgentProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("posagent-agent did not start");
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Text.StringBuilder();
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var output = new LineLog();
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
             {
-                output.Enqueue(line);
+                output.Add(line);
             }
 
             if (e.Data?.StartsWith("posagent-agent ready", StringComparison.Ordinal) == true)
@@ -151,5 +154,51 @@ internal sealed class AgentProcess : IAsyncDisposable
         [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
         public static extern int kill(int pid, int signal);
 #pragma warning restore SYSLIB1054, CA1401, IDE1006
+    }
+
+    /// <summary>The agent's output lines, with waiters woken by the line they wait for.</summary>
+    private sealed class LineLog
+    {
+        private readonly List<string> _lines = [];
+        private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _waiters = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public void Add(string line)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+                foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
+                {
+                    waiter.Done.TrySetResult(line);
+                    _waiters.Remove(waiter);
+                }
+            }
+        }
+
+        public Task<string> WaitForAsync(Func<string, bool> match)
+        {
+            lock (_lines)
+            {
+                if (_lines.FirstOrDefault(match) is { } seen)
+                {
+                    return Task.FromResult(seen);
+                }
+
+                var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((match, done));
+                return done.Task;
+            }
+        }
     }
 }

@@ -147,6 +147,7 @@ internal sealed class LocalApi
         ApiErrorCode.InvalidArgument => StatusCode.InvalidArgument,
         ApiErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
         ApiErrorCode.NotFound => StatusCode.NotFound,
+        ApiErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
         _ => StatusCode.Unavailable,
     }, error.Message);
 }

@@ -79,8 +79,11 @@ internal sealed class CheckService
     }
 
     // Under the session's gate: the stored copy follows every edit.
-    private void Keep(CheckSession session) =>
+    private void Keep(CheckSession session)
+    {
+        session.LastTouched = _time.GetUtcNow();
         _store.SaveOpenCheck(new OpenCheckRecord(session.Check, session.CardNumber, session.CardFromCentral, session.LinesIssued));
+    }
 
     /// <summary>The check a scanned card attaches to: the most recently opened one still open.</summary>
     public string? CurrentCheckId => _lastOpened is { } id && _open.ContainsKey(id) ? id : _open.Keys.LastOrDefault();
@@ -89,6 +92,13 @@ internal sealed class CheckService
     {
         Text(request.ClientReference, "client_reference");
         Text(request.CashierId, "cashier_id");
+        if (_open.Count >= _options.MaxOpenChecks && CancelAbandoned() == 0 && _open.Count >= _options.MaxOpenChecks)
+        {
+            throw ApiError.Exhausted(
+                $"this terminal already has {_open.Count} open checks (maxOpenChecks {_options.MaxOpenChecks}); commit or cancel some " +
+                $"(checks untouched for {_options.OpenCheckMaxAge} are cancelled automatically)");
+        }
+
         var check = new Check
         {
             CheckId = Guid.CreateVersion7().ToString(),
@@ -105,6 +115,34 @@ internal sealed class CheckService
         }
 
         return check.Clone();
+    }
+
+    /// <summary>
+    /// Cancels the open checks nobody has touched for <see cref="AgentOptions.OpenCheckMaxAge"/>
+    /// (a POS that crashed mid-sale never comes back for them); returns how many. Run when the
+    /// limit is reached and by the agent's housekeeping, so abandoned checks do not pile up.
+    /// </summary>
+    public int CancelAbandoned()
+    {
+        var cutoff = _time.GetUtcNow() - _options.OpenCheckMaxAge;
+        var cancelled = 0;
+        foreach (var (checkId, session) in _open)
+        {
+            lock (session.Gate)
+            {
+                if (session.Committing || session.LastTouched > cutoff || session.Check.State != CheckState.Open)
+                {
+                    continue;
+                }
+
+                session.Check.State = CheckState.Cancelled;
+                _open.TryRemove(checkId, out _);
+                _store.DeleteOpenCheck(checkId);
+                cancelled++;
+            }
+        }
+
+        return cancelled;
     }
 
     public Check AddLine(AddLineRequest request)

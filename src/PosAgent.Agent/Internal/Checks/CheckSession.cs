@@ -12,7 +12,11 @@ internal sealed class CheckSession
     {
         Check = check;
         _nextLine = linesIssued;
+        LastTouched = check.OpenedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
     }
+
+    /// <summary>When the check was opened or last edited: abandoned checks are cancelled by this.</summary>
+    public DateTimeOffset LastTouched { get; set; }
 
     /// <summary>Line ids issued so far (the next one is this plus one), kept with the open check.</summary>
     public int LinesIssued => _nextLine;

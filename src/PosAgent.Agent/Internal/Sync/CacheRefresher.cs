@@ -49,15 +49,21 @@ internal sealed class CacheRefresher
             return;
         }
 
-        foreach (var file in Directory.GetFiles(programsDirectory, "*.json").Order(StringComparer.Ordinal))
+        // One bad entry (a FIFO, a dangling link, `[]`) is reported and skipped: the lane starts with the rest.
+        foreach (var entry in PosAgent.Rules.ProgramFolder.Read(programsDirectory))
         {
-            var json = File.ReadAllText(file);
+            if (entry.Json is not { } json)
+            {
+                AgentLog.ProgramRejected(_logger, entry.Path, entry.SkipReason!);
+                continue;
+            }
+
             if (TryPeekId(json) is { } id && _estimator.FindProgram(id) is not null)
             {
                 continue;
             }
 
-            TryLoad(json, file, _time.GetUtcNow());
+            TryLoad(json, entry.Path, _time.GetUtcNow());
         }
     }
 
@@ -162,7 +168,12 @@ internal sealed class CacheRefresher
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
+            var root = document.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object
+                && root.TryGetProperty("id", out var id)
+                && id.ValueKind == System.Text.Json.JsonValueKind.String
+                ? id.GetString()
+                : null;
         }
         catch (System.Text.Json.JsonException)
         {

@@ -31,6 +31,7 @@ internal sealed class SyncWorker
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly FailureLogThrottle _failureLog;
     private long _syncedSinceStart;
 
     public SyncWorker(AgentStore store, CentralGateway central, CardDirectory cards, EventHub events, Connectivity connectivity,
@@ -45,6 +46,7 @@ internal sealed class SyncWorker
         _options = options;
         _time = time;
         _logger = logger;
+        _failureLog = new FailureLogThrottle(options.FailureSummaryInterval, time, logger);
     }
 
     public DateTimeOffset? LastSync { get; private set; }
@@ -62,7 +64,12 @@ internal sealed class SyncWorker
                 var result = await DrainAsync(cancellationToken).ConfigureAwait(false);
                 if (result.Error is not null)
                 {
-                    AgentLog.SyncFailed(_logger, result.Error);
+                    _failureLog.Failed(result.Error);
+                }
+                else if (result.Synced + result.Parked > 0)
+                {
+                    // Only a pass that reached the central service says it is back: an empty outbox proves nothing.
+                    _failureLog.Succeeded();
                 }
 
                 // Checkpoints run here, between two commits, so no commit waits for one.
