@@ -36,7 +36,7 @@ internal static class DrainBenchmark
             await using var central = await CentralServer.StartAsync(centralOptions, TimeProvider.System, NullLoggerFactory.Instance);
             var address = central.Addresses[0].Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
             var cards = Enumerable.Range(1, cardCount).Select(BenchSupport.Card).ToArray();
-            using (var registrar = new RpcCentralClient(address, token, null, TimeProvider.System))
+            using (var registrar = new GrpcCentralClient(address, token, null))
             {
                 foreach (var card in cards)
                 {

@@ -46,7 +46,7 @@ internal static class MemoryBenchmark
                     {
                     }
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or PosAgent.Rpc.RpcException)
+                catch (Exception ex) when (ex is OperationCanceledException or Grpc.Core.RpcException)
                 {
                 }
             });

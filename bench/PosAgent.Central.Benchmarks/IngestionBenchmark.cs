@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.Rules;
 using Payment = PosAgent.Contracts.Loyalty.V1.Payment;
 using SaleLine = PosAgent.Contracts.Loyalty.V1.SaleLine;
@@ -85,8 +86,8 @@ internal static class IngestionBenchmark
         await using var server = await CentralServer.StartAsync(options, TimeProvider.System, NullLoggerFactory.Instance);
         var cards = await SeedCardsAsync(server.Store, cardCount);
         var credentials = new CredentialService(server.Store, TimeProvider.System, TimeSpan.FromMinutes(1));
-        using var channel = GrpcChannel.ForAddress(server.Addresses[0]);
-        var submit = GrpcMethod.FromDescriptor<SubmitTransactionsRequest, SubmitTransactionsResponse>(TerminalReflection.Descriptor.Services[0], "SubmitTransactions");
+        using var channel = GrpcChannels.ForAddress(server.Addresses[0]);
+        var terminal = new LoyaltyTerminalService.LoyaltyTerminalServiceClient(channel);
 
         var tokens = new List<string>();
         for (var c = 0; c < clients; c++)
@@ -134,7 +135,7 @@ internal static class IngestionBenchmark
                 }
 
                 var started = Stopwatch.GetTimestamp();
-                var response = await channel.UnaryAsync(submit, request, new CallOptions { Headers = headers, Timeout = TimeSpan.FromSeconds(60) });
+                var response = await terminal.SubmitTransactionsAsync(request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(60)));
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (!warmUp)
                 {

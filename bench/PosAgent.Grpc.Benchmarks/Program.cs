@@ -25,7 +25,6 @@ internal static class Program
             GrpcDotnetStack.StartAsync,
             BareKestrelStack.StartAsync,
             PythonGrpcioStack.StartAsync,
-            OldLayerStack.StartAsync,
         };
 
         using var setup = new BenchSetup();

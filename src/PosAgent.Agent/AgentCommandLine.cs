@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 
 namespace PosAgent.Agent;
 

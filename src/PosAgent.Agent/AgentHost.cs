@@ -1,3 +1,5 @@
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,7 +19,7 @@ using PosAgent.Agent.Internal.Receipts;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 
 namespace PosAgent.Agent;
 
@@ -80,9 +82,9 @@ public sealed class AgentHost : IAsyncDisposable
             ICentralClient? client = overrides.CentralClient;
             if (client is null && options.CentralAddress is not null)
             {
-                var rpc = new RpcCentralClient(options.CentralAddress, options.CentralToken, options.CentralCaCertificate, time);
-                owned.Add(rpc);
-                client = rpc;
+                var grpc = new GrpcCentralClient(options.CentralAddress, options.CentralToken, options.CentralCaCertificate);
+                owned.Add(grpc);
+                client = grpc;
             }
 
             var events = new EventHub(time);
@@ -110,7 +112,7 @@ public sealed class AgentHost : IAsyncDisposable
                 events.Publish(new AgentEvent { SyncState = new SyncStateEvent { State = state, Pending = pending, Parked = parked, LastError = connectivity.LastError ?? string.Empty } });
             };
             var parts = new AgentParts(store, events, connectivity, gateway, estimator, cards, sync, refresher, checks, members, receipts, status, devices, signal);
-            var api = new LocalApi(checks, members, receipts, status, events, async ct =>
+            var terminalApi = new TerminalApi(status, events, receipts, async ct =>
             {
                 signal.Poke();
                 var (pending, parked, _) = store.CountOutbox();
@@ -121,7 +123,12 @@ public sealed class AgentHost : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
-            builder.Services.AddGrpcRpc();
+            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>());
+            builder.Services.AddGrpcReflection();
+            builder.Services.AddSingleton(new ChecksApi(checks, receipts));
+            builder.Services.AddSingleton(new MembersApi(members));
+            builder.Services.AddSingleton(terminalApi);
+            builder.Services.AddSingleton<HealthServiceImpl>();
             builder.Services.AddSingleton(time);
             builder.Services.AddEmbeddedHostLifetime();
             builder.WebHost.ConfigureKestrel(kestrel =>
@@ -137,13 +144,12 @@ public sealed class AgentHost : IAsyncDisposable
                 }
             });
             var app = builder.Build();
-            foreach (var service in api.Services())
-            {
-                app.MapGrpcService(service);
-            }
-
-            app.MapGrpcHealthService();
+            app.MapGrpcService<ChecksApi>();
+            app.MapGrpcService<MembersApi>();
+            app.MapGrpcService<TerminalApi>();
+            app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
+            AgentHealth.MarkServing(app.Services.GetRequiredService<HealthServiceImpl>());
             var host = new AgentHost(app, options, logger, parts);
             host._owned.AddRange(owned);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -194,6 +200,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         AgentLog.Stopping(_logger);
+        AgentHealth.MarkNotServing(_app.Services.GetRequiredService<HealthServiceImpl>());
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

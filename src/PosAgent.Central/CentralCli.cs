@@ -7,7 +7,7 @@ using PosAgent.Central.Internal;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.Rules;
 
 namespace PosAgent.Central;

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,7 +15,7 @@ using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 
 namespace PosAgent.Central;
 
@@ -77,16 +79,28 @@ public sealed class CentralServer : IAsyncDisposable
                 }
             }
         });
-        builder.Services.AddGrpcRpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        // The services are built from the store opened below; DI hands them out from the first call on.
+        CentralComponents? opened = null;
+        CentralComponents Opened() => opened ?? throw new InvalidOperationException("The central service is not open yet.");
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024)
+            .AddServiceOptions<TerminalGrpcService>(o => o.Interceptors.Add<CallGuardInterceptor>(CredentialRole.Terminal))
+            .AddServiceOptions<AdminGrpcService>(o => o.Interceptors.Add<CallGuardInterceptor>(CredentialRole.Admin));
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton(_ => Opened().Guard);
+        builder.Services.AddSingleton(_ => Opened().TerminalService);
+        builder.Services.AddSingleton(_ => Opened().AdminService);
+        builder.Services.AddSingleton<HealthServiceImpl>();
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PosAgent.Central");
         var components = await CentralComponents.OpenAsync(options, time, logger, cancellationToken).ConfigureAwait(false);
+        opened = components;
         try
         {
-            app.MapGrpcService(components.Endpoints.Terminal());
-            app.MapGrpcService(components.Endpoints.Admin());
-            app.MapGrpcHealthService();
+            app.MapGrpcService<TerminalGrpcService>();
+            app.MapGrpcService<AdminGrpcService>();
+            app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
+            CentralHealth.Track(app.Services.GetRequiredService<HealthServiceImpl>(), HealthCheckResponse.Types.ServingStatus.Serving);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -111,6 +125,7 @@ public sealed class CentralServer : IAsyncDisposable
             await _scheduler.DisposeAsync().ConfigureAwait(false);
         }
 
+        CentralHealth.Track(_app.Services.GetRequiredService<HealthServiceImpl>(), HealthCheckResponse.Types.ServingStatus.NotServing);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _components.DisposeAsync().ConfigureAwait(false);

@@ -1,8 +1,10 @@
 using System.Text;
 using FirmwareSim.Control;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using PosAgent.Contracts.FirmwareSim.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.TestSupport;
 using Device = PosAgent.Contracts.FirmwareSim.V1.Device;
 
@@ -10,37 +12,26 @@ namespace FirmwareSim.Tests;
 
 public sealed class ControlApiTests : IAsyncLifetime
 {
-    private static readonly Google.Protobuf.Reflection.ServiceDescriptor Service = ControlReflection.Descriptor.Services[0];
-    private static readonly GrpcMethod<GetStateRequest, SimulatorState> GetState = GrpcMethod.FromDescriptor<GetStateRequest, SimulatorState>(Service, "GetState");
-    private static readonly GrpcMethod<ScanRequest, ScanReply> Scan = GrpcMethod.FromDescriptor<ScanRequest, ScanReply>(Service, "Scan");
-    private static readonly GrpcMethod<PartialScanRequest, ScanReply> PartialScan = GrpcMethod.FromDescriptor<PartialScanRequest, ScanReply>(Service, "SendPartialScan");
-    private static readonly GrpcMethod<SendRawRequest, SimulatorState> SendRaw = GrpcMethod.FromDescriptor<SendRawRequest, SimulatorState>(Service, "SendRaw");
-    private static readonly GrpcMethod<SetPrinterFaultRequest, SimulatorState> SetFault = GrpcMethod.FromDescriptor<SetPrinterFaultRequest, SimulatorState>(Service, "SetPrinterFault");
-    private static readonly GrpcMethod<PaperOutAfterRequest, SimulatorState> PaperOutAfter = GrpcMethod.FromDescriptor<PaperOutAfterRequest, SimulatorState>(Service, "PaperOutAfter");
-    private static readonly GrpcMethod<CloseDrawerRequest, SimulatorState> CloseDrawer = GrpcMethod.FromDescriptor<CloseDrawerRequest, SimulatorState>(Service, "CloseDrawer");
-    private static readonly GrpcMethod<SetPluggedRequest, SimulatorState> SetPlugged = GrpcMethod.FromDescriptor<SetPluggedRequest, SimulatorState>(Service, "SetPlugged");
-    private static readonly GrpcMethod<SetLineRequest, SimulatorState> SetLine = GrpcMethod.FromDescriptor<SetLineRequest, SimulatorState>(Service, "SetLine");
-    private static readonly GrpcMethod<ListReceiptsRequest, ListReceiptsReply> ListReceipts = GrpcMethod.FromDescriptor<ListReceiptsRequest, ListReceiptsReply>(Service, "ListReceipts");
-    private static readonly GrpcMethod<WaitForReceiptRequest, ReceiptInfo> WaitForReceipt = GrpcMethod.FromDescriptor<WaitForReceiptRequest, ReceiptInfo>(Service, "WaitForReceipt");
-
     private readonly TempDirectory _dir = new("fs-ctl-");
     private Lane _lane = null!;
     private ControlServer _server = null!;
     private GrpcChannel _channel = null!;
+    private SimulatorControl.SimulatorControlClient _client = null!;
 
     public async Task InitializeAsync()
     {
         _lane = await Lane.StartAsync(new LaneOptions { Directory = _dir.Path });
         _server = await ControlServer.StartAsync(_dir.File("control.sock"), _lane.Scanner, _lane.Printer);
-        _channel = GrpcChannel.ForUnixSocket(_dir.File("control.sock"));
+        _channel = GrpcChannels.ForUnixSocket(_dir.File("control.sock"));
+        _client = new SimulatorControl.SimulatorControlClient(_channel);
     }
 
-    private static CallOptions Bounded => new() { Timeout = TimeSpan.FromSeconds(15) };
+    private static CallOptions Bounded => new(deadline: DateTime.UtcNow.AddSeconds(15));
 
     [Fact]
     public async Task GetState_Lane_ReportsBothDevicesAndPaths()
     {
-        var state = await _channel.UnaryAsync(GetState, new GetStateRequest(), Bounded);
+        var state = await _client.GetStateAsync(new GetStateRequest(), Bounded).ResponseAsync;
 
         Assert.Equal(_lane.Scanner.LinkPath, state.Scanner.LinkPath);
         Assert.StartsWith("/dev/pts/", state.Scanner.DevicePath);
@@ -55,9 +46,9 @@ public sealed class ControlApiTests : IAsyncLifetime
     {
         using var port = new RawPort(_lane.Scanner.LinkPath, 9600);
 
-        var reply = await _channel.UnaryAsync(Scan, new ScanRequest { Code = "96385074", Symbology = "ean8" }, Bounded);
-        var partial = await _channel.UnaryAsync(PartialScan, new PartialScanRequest { Code = "4006381333931", Bytes = 4 }, Bounded);
-        await _channel.UnaryAsync(SendRaw, new SendRawRequest { Device = Device.Scanner, Data = ByteString.CopyFrom(0xFF, 0xFE) }, Bounded);
+        var reply = await _client.ScanAsync(new ScanRequest { Code = "96385074", Symbology = "ean8" }, Bounded).ResponseAsync;
+        var partial = await _client.SendPartialScanAsync(new PartialScanRequest { Code = "4006381333931", Bytes = 4 }, Bounded).ResponseAsync;
+        await _client.SendRawAsync(new SendRawRequest { Device = Device.Scanner, Data = ByteString.CopyFrom(0xFF, 0xFE) }, Bounded).ResponseAsync;
 
         Assert.Equal("96385074\r", reply.Frame.ToStringUtf8());
         Assert.Equal("4006", partial.Frame.ToStringUtf8());
@@ -69,14 +60,14 @@ public sealed class ControlApiTests : IAsyncLifetime
     {
         using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
 
-        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperNearEnd, On = true }, Bounded);
-        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.CoverOpen, On = true }, Bounded);
-        var state = await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.Offline, On = true }, Bounded);
+        await _client.SetPrinterFaultAsync(new SetPrinterFaultRequest { Fault = PrinterFault.PaperNearEnd, On = true }, Bounded).ResponseAsync;
+        await _client.SetPrinterFaultAsync(new SetPrinterFaultRequest { Fault = PrinterFault.CoverOpen, On = true }, Bounded).ResponseAsync;
+        var state = await _client.SetPrinterFaultAsync(new SetPrinterFaultRequest { Fault = PrinterFault.Offline, On = true }, Bounded).ResponseAsync;
         port.Write([0x10, 0x04, 0x01, 0x10, 0x04, 0x02, 0x10, 0x04, 0x04]);
 
         Assert.True(state.Printer.PaperNearEnd && state.Printer.CoverOpen && state.Printer.Offline);
         Assert.Equal([0x1A, 0x16, 0x1E], await port.ReadAsync(3));
-        state = await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = true }, Bounded);
+        state = await _client.SetPrinterFaultAsync(new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = true }, Bounded).ResponseAsync;
         Assert.True(state.Printer.PaperOut);
     }
 
@@ -84,40 +75,40 @@ public sealed class ControlApiTests : IAsyncLifetime
     public async Task PaperOutAfterAndWaitForReceipt_MidReceiptThenCompleted()
     {
         using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
-        await _channel.UnaryAsync(PaperOutAfter, new PaperOutAfterRequest { Bytes = 30 }, Bounded);
-        var waiting = _channel.UnaryAsync(WaitForReceipt, new WaitForReceiptRequest { Number = 1, Contains = "CONTROL" }, Bounded);
+        await _client.PaperOutAfterAsync(new PaperOutAfterRequest { Bytes = 30 }, Bounded).ResponseAsync;
+        var waiting = _client.WaitForReceiptAsync(new WaitForReceiptRequest { Number = 1, Contains = "CONTROL" }, Bounded).ResponseAsync;
 
         port.Write(Bytes.SampleReceipt("CONTROL"));
         await _lane.Printer.WaitForStatusAsync(s => s.PaperOut).WithTimeout();
-        var state = await _channel.UnaryAsync(GetState, new GetStateRequest(), Bounded);
+        var state = await _client.GetStateAsync(new GetStateRequest(), Bounded).ResponseAsync;
         Assert.Equal(30, state.Printer.BytesPrinted);
-        await _channel.UnaryAsync(SetFault, new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = false }, Bounded);
+        await _client.SetPrinterFaultAsync(new SetPrinterFaultRequest { Fault = PrinterFault.PaperOut, On = false }, Bounded).ResponseAsync;
 
         var receipt = await waiting;
         Assert.True(receipt.Interrupted);
         Assert.Equal("full", receipt.Cut);
         Assert.Contains(receipt.Codes, c => c.Data == "4006381333931");
-        var list = await _channel.UnaryAsync(ListReceipts, new ListReceiptsRequest { IncludeHtml = true }, Bounded);
+        var list = await _client.ListReceiptsAsync(new ListReceiptsRequest { IncludeHtml = true }, Bounded).ResponseAsync;
         Assert.Contains("CONTROL", Assert.Single(list.Receipts).Html);
     }
 
     [Fact]
     public async Task SetPluggedAndSetLine_ChangeTheDevices()
     {
-        var state = await _channel.UnaryAsync(SetPlugged, new SetPluggedRequest { Device = Device.All, Plugged = false }, Bounded);
+        var state = await _client.SetPluggedAsync(new SetPluggedRequest { Device = Device.All, Plugged = false }, Bounded).ResponseAsync;
         Assert.False(state.Scanner.Plugged);
         Assert.False(state.Printer.Plugged);
         Assert.False(Path.Exists(_lane.Scanner.LinkPath));
 
-        state = await _channel.UnaryAsync(SetPlugged, new SetPluggedRequest { Device = Device.All, Plugged = true }, Bounded);
+        state = await _client.SetPluggedAsync(new SetPluggedRequest { Device = Device.All, Plugged = true }, Bounded).ResponseAsync;
         Assert.True(state.Scanner.Plugged && state.Printer.Plugged);
-        state = await _channel.UnaryAsync(SetLine, new SetLineRequest { Device = Device.Printer, Slowdown = 4, Stalled = true }, Bounded);
+        state = await _client.SetLineAsync(new SetLineRequest { Device = Device.Printer, Slowdown = 4, Stalled = true }, Bounded).ResponseAsync;
         Assert.Equal(4, state.Printer.LineSlowdown);
         Assert.True(state.Printer.LineStalled);
-        state = await _channel.UnaryAsync(SetLine, new SetLineRequest { Device = Device.Printer, Stalled = false }, Bounded);
+        state = await _client.SetLineAsync(new SetLineRequest { Device = Device.Printer, Stalled = false }, Bounded).ResponseAsync;
         Assert.False(state.Printer.LineStalled);
         Assert.Equal(4, state.Printer.LineSlowdown);
-        state = await _channel.UnaryAsync(CloseDrawer, new CloseDrawerRequest(), Bounded);
+        state = await _client.CloseDrawerAsync(new CloseDrawerRequest(), Bounded).ResponseAsync;
         Assert.False(state.Printer.DrawerOpen);
     }
 
@@ -126,7 +117,7 @@ public sealed class ControlApiTests : IAsyncLifetime
     [InlineData("123", "morse", StatusCode.InvalidArgument, "symbology: unknown 'morse'")]
     public async Task Scan_BadRequest_InvalidArgumentNamingTheField(string code, string symbology, StatusCode expected, string message)
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(Scan, new ScanRequest { Code = code, Symbology = symbology }, Bounded));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.ScanAsync(new ScanRequest { Code = code, Symbology = symbology }, Bounded).ResponseAsync);
 
         Assert.Equal(expected, error.StatusCode);
         Assert.StartsWith(message, error.Status.Detail);
@@ -137,7 +128,7 @@ public sealed class ControlApiTests : IAsyncLifetime
     {
         _lane.Scanner.Unplug();
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(Scan, new ScanRequest { Code = "1" }, Bounded));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _client.ScanAsync(new ScanRequest { Code = "1" }, Bounded).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("unplugged", error.Status.Detail);

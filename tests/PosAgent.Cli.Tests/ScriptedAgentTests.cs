@@ -1,8 +1,9 @@
 using System.Threading.Channels;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
+using ConnectivityState = PosAgent.Contracts.PosAgent.V1.ConnectivityState;
 
 namespace PosAgent.Cli.Tests;
 
@@ -31,7 +32,7 @@ public sealed class ScriptedAgentTests
     {
         using var dir = new TempDirectory();
         await using var agent = await ScriptedAgent.StartAsync(dir, (_, terminal) =>
-            terminal.Unary<GetStatusRequest, StatusResponse>("GetStatus", (_, _) => Task.FromResult(SampleStatus)));
+            terminal.OnGetStatus((_, _) => Task.FromResult(SampleStatus)));
 
         var run = await CliRun.RunAsync("status", "--json", "--socket", agent.SocketPath);
 
@@ -49,7 +50,7 @@ public sealed class ScriptedAgentTests
     {
         using var dir = new TempDirectory();
         await using var agent = await ScriptedAgent.StartAsync(dir, (_, terminal) =>
-            terminal.Unary<GetStatusRequest, StatusResponse>("GetStatus", (_, _) => Task.FromResult(SampleStatus)));
+            terminal.OnGetStatus((_, _) => Task.FromResult(SampleStatus)));
 
         var run = await CliRun.RunAsync("status", "--socket", agent.SocketPath);
 
@@ -69,8 +70,8 @@ public sealed class ScriptedAgentTests
     {
         using var dir = new TempDirectory();
         await using var agent = await ScriptedAgent.StartAsync(dir, (checks, _) =>
-            checks.Unary<QuoteRequest, QuoteResponse>("Quote", (request, _) =>
-                throw new RpcException(StatusCode.InvalidArgument, $"check_id: no check '{request.CheckId}' on this terminal")));
+            checks.OnQuote((request, _) =>
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"check_id: no check '{request.CheckId}' on this terminal"))));
 
         var run = await CliRun.RunAsync("quote", "c-404", "--socket", agent.SocketPath);
 
@@ -84,11 +85,11 @@ public sealed class ScriptedAgentTests
         using var dir = new TempDirectory();
         var committed = new TaskCompletionSource<CommitRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var agent = await ScriptedAgent.StartAsync(dir, (checks, _) => checks
-            .Unary<QuoteRequest, QuoteResponse>("Quote", (request, _) => Task.FromResult(new QuoteResponse
+            .OnQuote((request, _) => Task.FromResult(new QuoteResponse
             {
                 CheckId = request.CheckId, TotalMinor = 10_000, MinorPerPoint = 100, MaxPointsSpendable = 30, BindingLimit = "share_of_bill",
             }))
-            .Unary<CommitRequest, CommitResponse>("Commit", (request, _) =>
+            .OnCommit((request, _) =>
             {
                 committed.TrySetResult(request);
                 return Task.FromResult(new CommitResponse { OperationId = "op-1", PointsSpent = request.Payment.Points, Pending = true, Check = new Check { CheckId = request.CheckId, TotalMinor = 10_000 } });
@@ -109,8 +110,8 @@ public sealed class ScriptedAgentTests
         using var dir = new TempDirectory();
         var commits = 0;
         await using var agent = await ScriptedAgent.StartAsync(dir, (checks, _) => checks
-            .Unary<QuoteRequest, QuoteResponse>("Quote", (request, _) => Task.FromResult(new QuoteResponse { CheckId = request.CheckId, TotalMinor = 10_000, MinorPerPoint = 100 }))
-            .Unary<CommitRequest, CommitResponse>("Commit", (_, _) =>
+            .OnQuote((request, _) => Task.FromResult(new QuoteResponse { CheckId = request.CheckId, TotalMinor = 10_000, MinorPerPoint = 100 }))
+            .OnCommit((_, _) =>
             {
                 Interlocked.Increment(ref commits);
                 return Task.FromResult(new CommitResponse());
@@ -129,7 +130,7 @@ public sealed class ScriptedAgentTests
         using var dir = new TempDirectory();
         WatchEventsRequest? asked = null;
         await using var agent = await ScriptedAgent.StartAsync(dir, (_, terminal) =>
-            terminal.ServerStreaming<WatchEventsRequest, AgentEvent>("WatchEvents", async (request, stream, context) =>
+            terminal.OnWatchEvents(async (request, stream, context) =>
             {
                 asked = request;
                 await stream.WriteAsync(new AgentEvent { Sequence = 1, Scan = new ScanEvent { Device = "scanner", Symbology = "EAN-13", Data = "2000000000015", IsCard = true } });
@@ -154,21 +155,21 @@ public sealed class ScriptedAgentTests
         using var dir = new TempDirectory();
         var steps = Channel.CreateUnbounded<SyncStateEvent>();
         await using var agent = await ScriptedAgent.StartAsync(dir, (_, terminal) => terminal
-            .Unary<SyncNowRequest, SyncNowResponse>("SyncNow", async (_, _) =>
+            .OnSyncNow(async (_, _) =>
             {
                 // The drain happens after the answer, as in the agent: pending 5 -> 2 -> 0.
                 await steps.Writer.WriteAsync(new SyncStateEvent { State = ConnectivityState.Online, Pending = 2, SyncedInBatch = 3 });
                 await steps.Writer.WriteAsync(new SyncStateEvent { State = ConnectivityState.Online, Pending = 0, SyncedInBatch = 2 });
                 return new SyncNowResponse { Pending = 5, State = ConnectivityState.Online };
             })
-            .ServerStreaming<WatchEventsRequest, AgentEvent>("WatchEvents", async (_, stream, context) =>
+            .OnWatchEvents(async (_, stream, context) =>
             {
                 await foreach (var step in steps.Reader.ReadAllAsync(context.CancellationToken))
                 {
                     await stream.WriteAsync(new AgentEvent { SyncState = step });
                 }
             })
-            .Unary<GetStatusRequest, StatusResponse>("GetStatus", (_, _) =>
+            .OnGetStatus((_, _) =>
                 Task.FromResult(new StatusResponse { Outbox = new OutboxStatus { Pending = 0 }, Central = new CentralStatus { State = ConnectivityState.Online } })));
 
         var run = await CliRun.RunAsync("sync", "--socket", agent.SocketPath);
@@ -184,8 +185,8 @@ public sealed class ScriptedAgentTests
         using var dir = new TempDirectory();
         var offline = new StatusResponse { Outbox = new OutboxStatus { Pending = 4 }, Central = new CentralStatus { State = ConnectivityState.Offline } };
         await using var agent = await ScriptedAgent.StartAsync(dir, (_, terminal) => terminal
-            .Unary<SyncNowRequest, SyncNowResponse>("SyncNow", (_, _) => Task.FromResult(new SyncNowResponse { Pending = 4, State = ConnectivityState.Offline }))
-            .Unary<GetStatusRequest, StatusResponse>("GetStatus", (_, _) => Task.FromResult(offline)));
+            .OnSyncNow((_, _) => Task.FromResult(new SyncNowResponse { Pending = 4, State = ConnectivityState.Offline }))
+            .OnGetStatus((_, _) => Task.FromResult(offline)));
 
         var run = await CliRun.RunAsync("sync", "--json", "--give-up-after", "0.5", "--socket", agent.SocketPath);
 

@@ -1,10 +1,10 @@
 // A checkout against the PosAgent local API, in C#, with the project's client
-// (PosAgent.Agent.LocalApiClient over PosAgent.Rpc; messages from PosAgent.Contracts).
+// (PosAgent.Agent.LocalApiClient over grpc-dotnet's generated clients; messages from PosAgent.Contracts).
 // Reference src/PosAgent.Agent (for LocalApiClient) and call:
 //     await CheckoutExample.RunAsync("/run/posagent/agent.sock", "2601000000014", Console.Out);
+using Grpc.Core;
 using PosAgent.Agent;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 
 namespace PosAgent.Examples;
 

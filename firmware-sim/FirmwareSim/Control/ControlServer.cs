@@ -1,6 +1,9 @@
 using FirmwareSim.Scenarios;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,7 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PosAgent.Contracts.FirmwareSim.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using Device = PosAgent.Contracts.FirmwareSim.V1.Device;
 using ProtoPrintedCode = PosAgent.Contracts.FirmwareSim.V1.PrintedCode;
 
@@ -16,7 +19,7 @@ namespace FirmwareSim.Control;
 
 /// <summary>
 /// The gRPC control API (firmwaresim.v1.SimulatorControl) on a Unix socket or a loopback TCP port,
-/// served with the project's gRPC layer.
+/// served with grpc-dotnet, with grpc.health.v1 beside it.
 /// </summary>
 public sealed class ControlServer : IAsyncDisposable
 {
@@ -62,10 +65,15 @@ public sealed class ControlServer : IAsyncDisposable
                 k.ListenGrpcUnixSocket(Path.GetFullPath(endpoint));
             }
         });
-        builder.Services.AddGrpcRpc();
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(new ControlGrpcService(new ControlService(scanner, printer)));
+        builder.Services.AddSingleton<HealthServiceImpl>();
         var app = builder.Build();
-        app.MapGrpcService(Build(new ControlService(scanner, printer)));
-        app.MapGrpcHealthService();
+        app.MapGrpcService<ControlGrpcService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("firmwaresim.v1.SimulatorControl", HealthCheckResponse.Types.ServingStatus.Serving);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = isPort
             ? app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
@@ -73,20 +81,31 @@ public sealed class ControlServer : IAsyncDisposable
         return new ControlServer(app, address);
     }
 
-    private static GrpcServiceDefinition Build(ControlService s) =>
-        new GrpcServiceBuilder(ControlReflection.Descriptor.Services[0])
-            .Unary<GetStateRequest, SimulatorState>("GetState", (_, _) => Task.FromResult(s.State()))
-            .Unary<ScanRequest, ScanReply>("Scan", (r, c) => s.ScanAsync(r, c.CancellationToken))
-            .Unary<PartialScanRequest, ScanReply>("SendPartialScan", (r, c) => s.PartialAsync(r, c.CancellationToken))
-            .Unary<SendRawRequest, SimulatorState>("SendRaw", (r, c) => s.RawAsync(r, c.CancellationToken))
-            .Unary<SetPrinterFaultRequest, SimulatorState>("SetPrinterFault", (r, _) => Task.FromResult(s.Fault(r)))
-            .Unary<PaperOutAfterRequest, SimulatorState>("PaperOutAfter", (r, _) => Task.FromResult(s.PaperOutAfter(r)))
-            .Unary<CloseDrawerRequest, SimulatorState>("CloseDrawer", (_, _) => Task.FromResult(s.CloseDrawer()))
-            .Unary<SetPluggedRequest, SimulatorState>("SetPlugged", (r, _) => Task.FromResult(s.Plug(r)))
-            .Unary<SetLineRequest, SimulatorState>("SetLine", (r, _) => Task.FromResult(s.Line(r)))
-            .Unary<ListReceiptsRequest, ListReceiptsReply>("ListReceipts", (r, _) => Task.FromResult(s.Receipts(r)))
-            .Unary<WaitForReceiptRequest, ReceiptInfo>("WaitForReceipt", (r, c) => s.WaitForReceiptAsync(r, c.CancellationToken))
-            .Build();
+    /// <summary>firmwaresim.v1.SimulatorControl on grpc-dotnet's generated base.</summary>
+    private sealed class ControlGrpcService(ControlService s) : SimulatorControl.SimulatorControlBase
+    {
+        public override Task<SimulatorState> GetState(GetStateRequest request, ServerCallContext context) => Task.FromResult(s.State());
+
+        public override Task<ScanReply> Scan(ScanRequest request, ServerCallContext context) => s.ScanAsync(request, context.CancellationToken);
+
+        public override Task<ScanReply> SendPartialScan(PartialScanRequest request, ServerCallContext context) => s.PartialAsync(request, context.CancellationToken);
+
+        public override Task<SimulatorState> SendRaw(SendRawRequest request, ServerCallContext context) => s.RawAsync(request, context.CancellationToken);
+
+        public override Task<SimulatorState> SetPrinterFault(SetPrinterFaultRequest request, ServerCallContext context) => Task.FromResult(s.Fault(request));
+
+        public override Task<SimulatorState> PaperOutAfter(PaperOutAfterRequest request, ServerCallContext context) => Task.FromResult(s.PaperOutAfter(request));
+
+        public override Task<SimulatorState> CloseDrawer(CloseDrawerRequest request, ServerCallContext context) => Task.FromResult(s.CloseDrawer());
+
+        public override Task<SimulatorState> SetPlugged(SetPluggedRequest request, ServerCallContext context) => Task.FromResult(s.Plug(request));
+
+        public override Task<SimulatorState> SetLine(SetLineRequest request, ServerCallContext context) => Task.FromResult(s.Line(request));
+
+        public override Task<ListReceiptsReply> ListReceipts(ListReceiptsRequest request, ServerCallContext context) => Task.FromResult(s.Receipts(request));
+
+        public override Task<ReceiptInfo> WaitForReceipt(WaitForReceiptRequest request, ServerCallContext context) => s.WaitForReceiptAsync(request, context.CancellationToken);
+    }
 
     /// <summary>Stops serving (the devices keep running).</summary>
     public async ValueTask DisposeAsync()
@@ -202,7 +221,7 @@ public sealed class ControlServer : IAsyncDisposable
                     p.SetOffline(request.On);
                     break;
                 default:
-                    throw new RpcException(StatusCode.InvalidArgument, "fault: must be one of PRINTER_FAULT_PAPER_NEAR_END, _PAPER_OUT, _COVER_OPEN, _OFFLINE");
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "fault: must be one of PRINTER_FAULT_PAPER_NEAR_END, _PAPER_OUT, _COVER_OPEN, _OFFLINE"));
             }
 
             return State();
@@ -309,7 +328,7 @@ public sealed class ControlServer : IAsyncDisposable
 
             return SymbologyExtensions.TryParse(name, out var symbology)
                 ? symbology
-                : throw new RpcException(StatusCode.InvalidArgument, $"symbology: unknown '{name}'; use {SymbologyExtensions.Names}");
+                : throw new RpcException(new Status(StatusCode.InvalidArgument, $"symbology: unknown '{name}'; use {SymbologyExtensions.Names}"));
         }
 
         private static async Task<T> Guard<T>(Func<Task<T>> action)
@@ -320,7 +339,7 @@ public sealed class ControlServer : IAsyncDisposable
             }
             catch (InvalidOperationException ex)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, ex.Message);
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
             }
         }
 
@@ -328,7 +347,7 @@ public sealed class ControlServer : IAsyncDisposable
         {
             if (!condition)
             {
-                throw new RpcException(StatusCode.InvalidArgument, message);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, message));
             }
         }
 
@@ -339,8 +358,8 @@ public sealed class ControlServer : IAsyncDisposable
             return bytes;
         }
 
-        private SimulatedScanner Scanner() => scanner ?? throw new RpcException(StatusCode.FailedPrecondition, "this simulator runs no scanner");
+        private SimulatedScanner Scanner() => scanner ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "this simulator runs no scanner"));
 
-        private SimulatedPrinter Printer() => printer ?? throw new RpcException(StatusCode.FailedPrecondition, "this simulator runs no printer");
+        private SimulatedPrinter Printer() => printer ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "this simulator runs no printer"));
     }
 }

@@ -23,7 +23,9 @@ internal sealed class CentralComponents : IAsyncDisposable
         Jobs = new JobRunner(store, Programs, Feed, options, time, logger);
         Reports = new ReportService(store, Programs);
         Guard = new CallGuard(Credentials, options, logger);
-        Endpoints = new CentralEndpoints(Guard, Ledger, Accounts, Programs, Feed, Credentials, Jobs, Reports, validator, time);
+        var shared = new CentralEndpoints(Accounts, Programs, Feed);
+        TerminalService = new TerminalGrpcService(shared, Guard, Ledger, Accounts, Feed);
+        AdminService = new AdminGrpcService(shared, Accounts, Programs, Feed, Credentials, Jobs, Reports, validator, time);
     }
 
     public ILoyaltyStore Store { get; }
@@ -44,7 +46,9 @@ internal sealed class CentralComponents : IAsyncDisposable
 
     public CallGuard Guard { get; }
 
-    public CentralEndpoints Endpoints { get; }
+    public TerminalGrpcService TerminalService { get; }
+
+    public AdminGrpcService AdminService { get; }
 
     /// <summary>Opens and migrates the store, then loads the program files (activating programs that have no active version).</summary>
     public static async Task<CentralComponents> OpenAsync(CentralOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using Google.Protobuf;
-using PosAgent.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using PosAgent.Hosting;
 
 namespace PosAgent.Cli.Internal;
 
@@ -10,27 +12,30 @@ namespace PosAgent.Cli.Internal;
 internal sealed class AgentConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly CallInvoker _invoker;
     private readonly TimeSpan _timeout;
 
     public AgentConnection(AgentEndpoint endpoint, TimeSpan timeout)
     {
         Endpoint = endpoint;
         _timeout = timeout;
-        var options = new GrpcChannelOptions { ConnectTimeout = timeout };
+        var settings = new GrpcConnectionSettings { ConnectTimeout = timeout };
         _channel = endpoint.SocketPath is not null
-            ? GrpcChannel.ForUnixSocket(endpoint.SocketPath, options)
-            : GrpcChannel.ForAddress(endpoint.Address!, options);
+            ? GrpcChannels.ForUnixSocket(endpoint.SocketPath, settings)
+            : GrpcChannels.ForAddress(endpoint.Address!.AbsoluteUri, settings);
+        _invoker = _channel.CreateCallInvoker();
     }
 
     public AgentEndpoint Endpoint { get; }
 
-    public async Task<TResponse> CallAsync<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
+    public async Task<TResponse> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
         where TRequest : class, IMessage<TRequest>, new()
         where TResponse : class, IMessage<TResponse>, new()
     {
         try
         {
-            return await _channel.UnaryAsync(method, request, new CallOptions { Timeout = _timeout, CancellationToken = cancellationToken }).ConfigureAwait(false);
+            using var call = _invoker.AsyncUnaryCall(method, null, new CallOptions(deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken), request);
+            return await call.ResponseAsync.ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
@@ -39,11 +44,11 @@ internal sealed class AgentConnection : IDisposable
     }
 
     /// <summary>A server stream; errors surface from the enumeration as <see cref="CliException"/>.</summary>
-    public async IAsyncEnumerable<TResponse> StreamAsync<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method, TRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<TResponse> StreamAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         where TRequest : class, IMessage<TRequest>, new()
         where TResponse : class, IMessage<TResponse>, new()
     {
-        using var call = _channel.ServerStreaming(method, request, new CallOptions { CancellationToken = cancellationToken });
+        using var call = _invoker.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), request);
         while (true)
         {
             bool more;

@@ -1,5 +1,5 @@
 using System.Text;
-using PosAgent.Rpc;
+using Grpc.Core;
 
 namespace PosAgent.Cli.Internal;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Threading.Channels;
 using FirmwareSim;
+using Grpc.Core;
 using PosAgent.Agent;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 
 namespace PosAgent.Demo.Internal;
 

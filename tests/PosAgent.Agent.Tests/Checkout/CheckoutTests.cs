@@ -1,6 +1,6 @@
+using Grpc.Core;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using PosAgent.TestSupport;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 

@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
+using Grpc.Core;
 using PosAgent.TestSupport;
 
 namespace PosAgent.Agent.Tests.Checkout;

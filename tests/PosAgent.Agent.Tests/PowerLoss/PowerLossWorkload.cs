@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
+using Grpc.Core;
 
 namespace PosAgent.Agent.Tests.PowerLoss;
 

@@ -1,7 +1,7 @@
 using FirmwareSim;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
+using Grpc.Core;
 using PosAgent.TestSupport;
 using PosAgent.TestSupport.PowerLoss;
 

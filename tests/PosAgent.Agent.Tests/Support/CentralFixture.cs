@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Central;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.TestSupport;
 
 namespace PosAgent.Agent.Tests.Support;
@@ -17,9 +18,6 @@ namespace PosAgent.Agent.Tests.Support;
 /// </summary>
 internal sealed class CentralFixture : IAsyncDisposable
 {
-    private static readonly GrpcMethod<GrantPointsRequest, TransactionResult> Grant =
-        GrpcMethod.FromDescriptor<GrantPointsRequest, TransactionResult>(AdminReflection.Descriptor.Services[0], "GrantPoints");
-
     private readonly string _database;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private CentralServer? _server;
@@ -88,7 +86,7 @@ internal sealed class CentralFixture : IAsyncDisposable
     /// <summary>Registers a member with the given card in a program, through the terminal API.</summary>
     public async Task<RegisterMemberResponse> RegisterAsync(string cardNumber, string program = "CSM", long qualifyingPaymentMinor = 0)
     {
-        using var client = new RpcCentralClient(Address, await TokenAsync("registrar"), null, TimeProvider.System);
+        using var client = new GrpcCentralClient(Address, await TokenAsync("registrar"), null);
         return await client.RegisterMemberAsync(new RegisterMemberRequest
         {
             RequestId = "reg-" + cardNumber,
@@ -106,8 +104,9 @@ internal sealed class CentralFixture : IAsyncDisposable
     /// <summary>Gives a card points through one of its program's events (e.g. RT's "survey": 100..1000, usable at once); fails if the central service refuses.</summary>
     public async Task GrantAsync(string cardNumber, long points, string kind)
     {
-        using var channel = GrpcChannel.ForAddress(Address);
-        var result = await channel.UnaryAsync(Grant, new GrantPointsRequest
+        using var channel = GrpcChannels.ForAddress(Address);
+        var admin = new LoyaltyAdminService.LoyaltyAdminServiceClient(channel);
+        var result = await admin.GrantPointsAsync(new GrantPointsRequest
         {
             OperationId = "grant-" + Guid.NewGuid().ToString("N"),
             CardNumber = cardNumber,
@@ -115,7 +114,7 @@ internal sealed class CentralFixture : IAsyncDisposable
             Points = points,
             Reason = "test",
             BusinessTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        }, new CallOptions(new Metadata { { "authorization", "Bearer " + _adminToken } })).WithTimeout();
+        }, new CallOptions(new Metadata { { "authorization", "Bearer " + _adminToken } })).ResponseAsync.WithTimeout();
         if (result.Outcome == TransactionOutcome.Rejected)
         {
             throw new InvalidOperationException($"grant refused: {result.Rejection?.Message}");
@@ -124,7 +123,7 @@ internal sealed class CentralFixture : IAsyncDisposable
 
     public async Task<CardSnapshot> SnapshotAsync(string cardNumber)
     {
-        using var client = new RpcCentralClient(Address, await TokenAsync("registrar"), null, TimeProvider.System);
+        using var client = new GrpcCentralClient(Address, await TokenAsync("registrar"), null);
         return await client.GetCardSnapshotAsync(new GetCardSnapshotRequest { CardNumber = cardNumber }, CancellationToken.None).WithTimeout();
     }
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Grpc.Core;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
 
 namespace PosAgent.Agent.Tests.Support;
 
@@ -43,7 +43,7 @@ internal sealed class ScriptedCentral : ICentralClient
     {
         for (var i = 0; i < times; i++)
         {
-            _failures.Enqueue(_ => new RpcException(code, "scripted " + code));
+            _failures.Enqueue(_ => new RpcException(new Status(code, "scripted " + code)));
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class ScriptedCentral : ICentralClient
 
         if (Down is { } down)
         {
-            throw new RpcException(down, "scripted outage");
+            throw new RpcException(new Status(down, "scripted outage"));
         }
 
         if (_failures.TryDequeue(out var failure) && failure(request) is { } error)
@@ -136,5 +136,5 @@ internal sealed class ScriptedCentral : ICentralClient
 
     public Task<ReplaceCardResponse> ReplaceCardAsync(ReplaceCardRequest request, CancellationToken cancellationToken) => Fail<ReplaceCardResponse>();
 
-    private Task<T> Fail<T>() => Task.FromException<T>(new RpcException(Down ?? StatusCode.NotFound, "scripted: not served"));
+    private Task<T> Fail<T>() => Task.FromException<T>(new RpcException(new Status(Down ?? StatusCode.NotFound, "scripted: not served")));
 }

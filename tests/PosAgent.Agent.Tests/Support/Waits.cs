@@ -25,7 +25,7 @@ internal static class Waits
                 {
                     await next;
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or PosAgent.Rpc.RpcException)
+                catch (Exception ex) when (ex is OperationCanceledException or Grpc.Core.RpcException)
                 {
                 }
 

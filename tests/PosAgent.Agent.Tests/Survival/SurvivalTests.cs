@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Data.Sqlite;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using PosAgent.TestSupport;
+using ConnectivityState = PosAgent.Contracts.PosAgent.V1.ConnectivityState;
 
 namespace PosAgent.Agent.Tests.Survival;
 

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Agent.Internal;
 using PosAgent.Agent.Internal.Cards;
@@ -7,10 +8,9 @@ using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.TestSupport;
 using ConnectivityState = PosAgent.Contracts.PosAgent.V1.ConnectivityState;
 using EventKind = PosAgent.Contracts.PosAgent.V1.EventKind;
-using PosAgent.Rpc;
-using PosAgent.TestSupport;
 
 namespace PosAgent.Agent.Tests.Sync;
 
@@ -109,9 +109,9 @@ public sealed class SyncWorkerTests : IDisposable
     {
         var ids = Commit(3);
         var bad = ids[1];
-        _central.FailNextWhen(r => new RpcException(StatusCode.InvalidArgument, "transactions[1].sale: bad"));
+        _central.FailNextWhen(r => new RpcException(new Status(StatusCode.InvalidArgument, "transactions[1].sale: bad")));
         _central.FailNextWhen(_ => null);
-        _central.FailNextWhen(_ => new RpcException(StatusCode.InvalidArgument, "transactions[0].sale: bad"));
+        _central.FailNextWhen(_ => new RpcException(new Status(StatusCode.InvalidArgument, "transactions[0].sale: bad")));
         using var parked = _events.Subscribe([EventKind.OperationParked]);
 
         var result = await DrainAsync();
@@ -171,7 +171,7 @@ public sealed class SyncWorkerTests : IDisposable
         _central.FailNextWhen(r =>
         {
             _central.SubmitTransactionsAsync(r, CancellationToken.None).GetAwaiter().GetResult();
-            return new RpcException(StatusCode.Unavailable, "connection reset");
+            return new RpcException(new Status(StatusCode.Unavailable, "connection reset"));
         });
 
         var result = await DrainAsync();

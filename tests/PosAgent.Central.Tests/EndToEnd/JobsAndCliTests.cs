@@ -1,6 +1,6 @@
+using Grpc.Core;
 using PosAgent.Central.Tests.Support;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
 using PosAgent.TestSupport;
 
 namespace PosAgent.Central.Tests.EndToEnd;

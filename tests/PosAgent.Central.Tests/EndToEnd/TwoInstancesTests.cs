@@ -1,9 +1,11 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Storage;
 using PosAgent.Central.Tests.Support;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.Rules;
 using PosAgent.TestSupport;
 
@@ -23,7 +25,7 @@ public sealed class TwoInstancesTests(PostgresStoreProvider provider) : IClassFi
         var options = new CentralOptions { Store = provider.Connection, StateDirectory = Path.GetTempPath(), JobInterval = TimeSpan.Zero };
         options.Urls.Add("http://127.0.0.1:0");
         _b = await CentralServer.StartAsync(options, _a.Time, NullLoggerFactory.Instance).WithTimeout(TimeSpan.FromSeconds(60));
-        _bChannel = GrpcChannel.ForAddress(_b.Addresses[0]);
+        _bChannel = GrpcChannels.ForAddress(_b.Addresses[0]);
         // The same terminal's token works on every instance: credentials live in the shared store.
         _bTerminal = new CentralClient(_bChannel, _a.TerminalToken);
     }

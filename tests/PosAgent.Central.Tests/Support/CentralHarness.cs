@@ -1,9 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using PosAgent.TestSupport;
 
 namespace PosAgent.Central.Tests.Support;
@@ -57,7 +58,7 @@ public sealed class CentralHarness : IAsyncDisposable
 
     public CentralClient Client(string? token)
     {
-        var channel = GrpcChannel.ForAddress(Address);
+        var channel = GrpcChannels.ForAddress(Address);
         _channels.Add(channel);
         return new CentralClient(channel, token);
     }

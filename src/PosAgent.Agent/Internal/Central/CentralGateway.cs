@@ -1,9 +1,9 @@
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
-using PosAgent.Rpc;
 
 namespace PosAgent.Agent.Internal.Central;
 

@@ -4,7 +4,7 @@ namespace PosAgent.Agent.Internal.Central;
 
 /// <summary>
 /// The calls the agent makes to the central service's terminal API. One implementation talks
-/// gRPC (<see cref="RpcCentralClient"/>); the interface exists so the resilience policies can be
+/// gRPC (<see cref="GrpcCentralClient"/>); the interface exists so the resilience policies can be
 /// tested against scripted failures that a real server cannot produce on demand.
 /// </summary>
 internal interface ICentralClient

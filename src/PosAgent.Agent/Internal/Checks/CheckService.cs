@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using PosAgent.Agent.Internal.Cards;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Estimation;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using PosAgent.Sales;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using PosAgent.Agent.Internal.Cards;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Checks;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Agent.Internal.Members;

@@ -1,11 +1,11 @@
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using PosAgent.Agent.Internal.Cards;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Contracts.PosAgent.V1;
-using PosAgent.Rpc;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Agent.Internal.Sync;

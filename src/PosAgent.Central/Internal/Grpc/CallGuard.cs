@@ -1,17 +1,18 @@
 using System.Data.Common;
 using System.Threading.RateLimiting;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
-using PosAgent.Rpc;
 using PosAgent.Rules;
 
 namespace PosAgent.Central.Internal.Grpc;
 
 /// <summary>
-/// Authentication (an interceptor, before the request is read), the per-terminal rate limit,
-/// and the one place that turns service exceptions into gRPC statuses.
+/// Authentication, the per-terminal rate limit, and the one place that turns service exceptions
+/// into gRPC statuses; applied to every call by <see cref="CallGuardInterceptor"/>.
 /// </summary>
 internal sealed class CallGuard : IDisposable
 {
@@ -36,9 +37,7 @@ internal sealed class CallGuard : IDisposable
         }));
     }
 
-    public IServerInterceptor Require(CredentialRole role) => new AuthInterceptor(this, role);
-
-    public static Caller CallerOf(ServerCallContext context) => (Caller)context.Items[CallerKey]!;
+    public static Caller CallerOf(ServerCallContext context) => (Caller)context.UserState[CallerKey];
 
     /// <summary>Takes <paramref name="permits"/> from the caller's bucket or fails with RESOURCE_EXHAUSTED.</summary>
     public void Limit(Caller caller, int permits)
@@ -46,26 +45,56 @@ internal sealed class CallGuard : IDisposable
         using var lease = _limiter.AttemptAcquire(caller.TerminalId, Math.Clamp(permits, 1, _burst));
         if (!lease.IsAcquired)
         {
-            throw new RpcException(StatusCode.ResourceExhausted, $"terminal '{caller.TerminalId}' exceeded its rate limit; retry after a back-off");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"terminal '{caller.TerminalId}' exceeded its rate limit; retry after a back-off"));
         }
     }
 
-    /// <summary>Runs a handler body, mapping failures to statuses that tell the caller what to do.</summary>
-    public async Task<T> RunAsync<T>(ServerCallContext context, Func<Caller, CancellationToken, Task<T>> body)
+    /// <summary>Checks the call's bearer token and role, remembers the caller for the handler, and applies the rate limit.</summary>
+    public async Task AuthenticateAsync(ServerCallContext context, CredentialRole role)
     {
+        Caller caller;
         try
         {
-            return await body(CallerOf(context), context.CancellationToken).ConfigureAwait(false);
+            caller = await _credentials.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Map(ex) is { } status)
+        catch (AuthenticationFailure failure)
         {
-            if (status.StatusCode != StatusCode.InvalidArgument)
-            {
-                CentralLog.CallRefused(_logger, context.Method, status.Detail);
-            }
-
-            throw new RpcException(status);
+            CentralLog.CallRefused(_logger, context.Method, failure.Message);
+            throw new RpcException(new Status(failure.Unauthenticated ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, failure.Message));
         }
+        catch (DbException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the store is unavailable; retry later"));
+        }
+
+        if (caller.Role != role)
+        {
+            var message = role == CredentialRole.Admin ? "this operation needs an admin credential" : "this service is for terminals; use a terminal credential";
+            CentralLog.CallRefused(_logger, context.Method, message);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, message));
+        }
+
+        context.UserState[CallerKey] = caller;
+        if (role == CredentialRole.Terminal && !context.Method.EndsWith("/SubmitTransactions", StringComparison.Ordinal))
+        {
+            Limit(caller, 1);
+        }
+    }
+
+    /// <summary>The status a handler's exception stands for, logged unless it is a plain validation failure; null for a bug.</summary>
+    public RpcException? ToRpc(ServerCallContext context, Exception ex)
+    {
+        if (Map(ex) is not { } status)
+        {
+            return null;
+        }
+
+        if (status.StatusCode != StatusCode.InvalidArgument)
+        {
+            CentralLog.CallRefused(_logger, context.Method, status.Detail);
+        }
+
+        return new RpcException(status);
     }
 
     public void Dispose() => _limiter.Dispose();
@@ -80,45 +109,9 @@ internal sealed class CallGuard : IDisposable
         ProgramFileException => new Status(StatusCode.InvalidArgument, ex.Message),
         ProgramVersionConflictException => new Status(StatusCode.AlreadyExists, ex.Message),
         LoyaltyRuleException rule => new Status(StatusCode.FailedPrecondition, $"{ProtoMapping.Code(rule.Code)}: {rule.Message}"),
-        InvalidOperationException when ex.Message.Contains("terminal", StringComparison.Ordinal) => new Status(StatusCode.FailedPrecondition, ex.Message),
+        TerminalBindingException => new Status(StatusCode.FailedPrecondition, ex.Message),
         // The database is down or overloaded: the caller should retry later.
         DbException or StoreConflictException or TimeoutException => new Status(StatusCode.Unavailable, "the store is unavailable; retry later"),
         _ => null,
     };
-
-    private sealed class AuthInterceptor(CallGuard guard, CredentialRole role) : IServerInterceptor
-    {
-        public async Task InterceptAsync(ServerCallContext context, Func<ServerCallContext, Task> next)
-        {
-            Caller caller;
-            try
-            {
-                caller = await guard._credentials.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken).ConfigureAwait(false);
-            }
-            catch (AuthenticationFailure failure)
-            {
-                CentralLog.CallRefused(guard._logger, context.Method, failure.Message);
-                throw new RpcException(failure.Unauthenticated ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, failure.Message);
-            }
-            catch (DbException)
-            {
-                throw new RpcException(StatusCode.Unavailable, "the store is unavailable; retry later");
-            }
-
-            if (caller.Role != role)
-            {
-                var message = role == CredentialRole.Admin ? "this operation needs an admin credential" : "this service is for terminals; use a terminal credential";
-                CentralLog.CallRefused(guard._logger, context.Method, message);
-                throw new RpcException(StatusCode.PermissionDenied, message);
-            }
-
-            context.Items[CallerKey] = caller;
-            if (role == CredentialRole.Terminal && !context.Method.EndsWith("/SubmitTransactions", StringComparison.Ordinal))
-            {
-                guard.Limit(caller, 1);
-            }
-
-            await next(context).ConfigureAwait(false);
-        }
-    }
 }

@@ -1,122 +1,17 @@
-using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
-using PosAgent.Rpc;
 using PosAgent.Rules;
 using ProtoCard = PosAgent.Contracts.Loyalty.V1.Card;
 using ProtoProgram = PosAgent.Contracts.Loyalty.V1.ProgramDefinition;
 
 namespace PosAgent.Central.Internal.Grpc;
 
-/// <summary>The two gRPC services: terminal-facing and admin, each behind its own credential check.</summary>
-internal sealed class CentralEndpoints(
-    CallGuard guard,
-    LedgerService ledger,
-    AccountService accounts,
-    ProgramCatalog programs,
-    ChangeFeed feed,
-    CredentialService credentials,
-    JobRunner jobs,
-    ReportService reports,
-    RequestValidator validator,
-    TimeProvider time)
+/// <summary>What the terminal and admin services share: program and reward listings, terminal records.</summary>
+internal sealed class CentralEndpoints(AccountService accounts, ProgramCatalog programs, ChangeFeed feed)
 {
-    public GrpcServiceDefinition Terminal() =>
-        new GrpcServiceBuilder(TerminalReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("LoyaltyTerminalService"))
-            .AddInterceptor(guard.Require(CredentialRole.Terminal))
-            .Unary<SubmitTransactionsRequest, SubmitTransactionsResponse>("SubmitTransactions", (r, c) => guard.RunAsync(c, (caller, ct) =>
-            {
-                guard.Limit(caller, r.Transactions.Count);
-                return ledger.SubmitAsync(caller, r, ct);
-            }))
-            .Unary<AuthorizeRedemptionRequest, AuthorizeRedemptionResponse>("AuthorizeRedemption", (r, c) => guard.RunAsync(c, (_, ct) => accounts.AuthorizeAsync(r, ct)))
-            .Unary<GetCardSnapshotRequest, CardSnapshot>("GetCardSnapshot", (r, c) => guard.RunAsync(c, (_, ct) => accounts.SnapshotAsync(r.CardNumber, ct)))
-            .Unary<PullChangesRequest, PullChangesResponse>("PullChanges", (r, c) => guard.RunAsync(c, (_, ct) => PullAsync(r, ct)))
-            .ServerStreaming<WatchChangesRequest, Change>("WatchChanges", (r, stream, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Range("after_cursor", r.AfterCursor, 0, long.MaxValue);
-                await feed.WatchAsync(r.AfterCursor, change => stream.WriteAsync(change, ct), ct);
-                return 0;
-            }))
-            .Unary<ListProgramsRequest, ListProgramsResponse>("ListPrograms", (r, c) => guard.RunAsync(c, (_, ct) => ListProgramsAsync(false, ct)))
-            .Unary<GetProgramRequest, ProtoProgram>("GetProgram", (r, c) => guard.RunAsync(c, (_, ct) => GetProgramAsync(r, ct)))
-            .Unary<ListRewardsRequest, ListRewardsResponse>("ListRewards", (r, c) => guard.RunAsync(c, (_, ct) => ListRewardsAsync(r, ct)))
-            .Unary<RegisterMemberRequest, RegisterMemberResponse>("RegisterMember", (r, c) => guard.RunAsync(c, (_, ct) => accounts.RegisterAsync(r, ct)))
-            .Unary<IssueCardRequest, ProtoCard>("IssueCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.IssueCardAsync(r, ct)))
-            .Unary<ReplaceCardRequest, ReplaceCardResponse>("ReplaceCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.ReplaceCardAsync(r, ct)))
-            .Build();
-
-    public GrpcServiceDefinition Admin() =>
-        new GrpcServiceBuilder(AdminReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("LoyaltyAdminService"))
-            .AddInterceptor(guard.Require(CredentialRole.Admin))
-            .Unary<RegisterMemberRequest, RegisterMemberResponse>("RegisterMember", (r, c) => guard.RunAsync(c, (_, ct) => accounts.RegisterAsync(r, ct)))
-            .Unary<GetMemberRequest, Member>("GetMember", (r, c) => guard.RunAsync(c, (_, ct) => accounts.GetMemberAsync(r, ct)))
-            .Unary<IssueCardRequest, ProtoCard>("IssueCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.IssueCardAsync(r, ct)))
-            .Unary<ReplaceCardRequest, ReplaceCardResponse>("ReplaceCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.ReplaceCardAsync(r, ct)))
-            .Unary<BlockCardRequest, ProtoCard>("BlockCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.BlockAsync(r, ct)))
-            .Unary<UnblockCardRequest, ProtoCard>("UnblockCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.UnblockAsync(r, ct)))
-            .Unary<AnnulCardRequest, ProtoCard>("AnnulCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.AnnulAsync(r, ct)))
-            .Unary<ExtendCardRequest, ProtoCard>("ExtendCard", (r, c) => guard.RunAsync(c, (_, ct) => accounts.ExtendAsync(r, ct)))
-            .Unary<GetCardSnapshotRequest, CardSnapshot>("GetCardSnapshot", (r, c) => guard.RunAsync(c, (_, ct) => accounts.SnapshotAsync(r.CardNumber, ct)))
-            .Unary<GrantPointsRequest, TransactionResult>("GrantPoints", (r, c) => guard.RunAsync(c, (_, ct) => accounts.GrantAsync(r, ct)))
-            .Unary<AssignTierRequest, CardSnapshot>("AssignTier", (r, c) => guard.RunAsync(c, (_, ct) => accounts.AssignTierAsync(r, ct)))
-            .Unary<LoadProgramRequest, ProtoProgram>("LoadProgram", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Text("definition_json", r.DefinitionJson, 1_000_000, required: true);
-                var (record, _) = await programs.LoadAsync(r.DefinitionJson, "definition_json", r.Activate, ct);
-                feed.NotifyCommitted();
-                return ProgramCatalog.ToProto(record);
-            }))
-            .Unary<ListProgramsRequest, ListProgramsResponse>("ListPrograms", (r, c) => guard.RunAsync(c, (_, ct) => ListProgramsAsync(r.IncludeInactive, ct)))
-            .Unary<ActivateProgramRequest, ProtoProgram>("ActivateProgram", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Id("program_id", r.ProgramId);
-                RequestValidator.Text("version", r.Version, 64, required: true);
-                var record = await programs.ActivateAsync(r.ProgramId, r.Version, ct);
-                feed.NotifyCommitted();
-                return ProgramCatalog.ToProto(record);
-            }))
-            .Unary<ListRewardsRequest, ListRewardsResponse>("ListRewards", (r, c) => guard.RunAsync(c, (_, ct) => ListRewardsAsync(r, ct)))
-            .Unary<CreateTerminalRequest, CreateTerminalResponse>("CreateTerminal", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Id("terminal_id", r.TerminalId);
-                RequestValidator.Id("store_id", r.StoreId);
-                RequestValidator.Text("description", r.Description, 200);
-                var (record, token) = await credentials.CreateAsync(CredentialRole.Terminal, r.TerminalId, r.StoreId, r.Description, ct);
-                return new CreateTerminalResponse { Terminal = TerminalInfo(record), Token = token };
-            }))
-            .Unary<ListTerminalsRequest, ListTerminalsResponse>("ListTerminals", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                var response = new ListTerminalsResponse();
-                response.Terminals.AddRange((await credentials.ListAsync(CredentialRole.Terminal, ct)).Where(t => r.IncludeRevoked || t.RevokedAt is null).Select(TerminalInfo));
-                return response;
-            }))
-            .Unary<RevokeTerminalRequest, TerminalInfo>("RevokeTerminal", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Id("terminal_id", r.TerminalId);
-                if (await credentials.RevokeAsync(CredentialRole.Terminal, r.TerminalId, ct) == 0)
-                {
-                    throw new NotFoundException($"terminal '{r.TerminalId}' has no active credential");
-                }
-
-                var all = await credentials.ListAsync(CredentialRole.Terminal, ct);
-                return TerminalInfo(all.Last(t => t.TerminalId == r.TerminalId));
-            }))
-            .Unary<RunJobRequest, RunJobResponse>("RunJob", (r, c) => guard.RunAsync(c, async (_, ct) =>
-            {
-                RequestValidator.Id("job", r.Job);
-                var asOf = r.AsOf is null ? time.GetUtcNow() : validator.BusinessTime("as_of", r.AsOf);
-                var response = new RunJobResponse();
-                response.Runs.AddRange(await jobs.RunAsync(r.Job, asOf, ct));
-                return response;
-            }))
-            .Unary<GetLiabilityReportRequest, LiabilityReport>("GetLiabilityReport", (r, c) => guard.RunAsync(c, (_, ct) =>
-                reports.LiabilityAsync(r.AsOf is null ? time.GetUtcNow() : r.AsOf.ToDateTimeOffset(), ct)))
-            .Build();
-
-    private static TerminalInfo TerminalInfo(CredentialRecord record) => new()
+    public static TerminalInfo TerminalInfo(CredentialRecord record) => new()
     {
         TerminalId = record.TerminalId ?? string.Empty,
         StoreId = record.StoreId ?? string.Empty,
@@ -126,14 +21,14 @@ internal sealed class CentralEndpoints(
         LastSeenAt = ProtoMapping.Ts(record.LastSeenAt),
     };
 
-    private Task<PullChangesResponse> PullAsync(PullChangesRequest request, CancellationToken ct)
+    public Task<PullChangesResponse> PullAsync(PullChangesRequest request, CancellationToken ct)
     {
         RequestValidator.Range("after_cursor", request.AfterCursor, 0, long.MaxValue);
         RequestValidator.Range("max_changes", request.MaxChanges, 0, 1000);
         return feed.PullAsync(request.AfterCursor, request.MaxChanges, ct);
     }
 
-    private async Task<ListProgramsResponse> ListProgramsAsync(bool includeInactive, CancellationToken ct)
+    public async Task<ListProgramsResponse> ListProgramsAsync(bool includeInactive, CancellationToken ct)
     {
         var response = new ListProgramsResponse();
         var active = await programs.ActiveAsync(ct);
@@ -147,7 +42,7 @@ internal sealed class CentralEndpoints(
         return response;
     }
 
-    private async Task<ProtoProgram> GetProgramAsync(GetProgramRequest request, CancellationToken ct)
+    public async Task<ProtoProgram> GetProgramAsync(GetProgramRequest request, CancellationToken ct)
     {
         RequestValidator.Id("program_id", request.ProgramId);
         RequestValidator.Text("version", request.Version, 64);
@@ -156,7 +51,7 @@ internal sealed class CentralEndpoints(
         return ProgramCatalog.ToProto(record);
     }
 
-    private async Task<ListRewardsResponse> ListRewardsAsync(ListRewardsRequest request, CancellationToken ct)
+    public async Task<ListRewardsResponse> ListRewardsAsync(ListRewardsRequest request, CancellationToken ct)
     {
         RequestValidator.Id("program_id", request.ProgramId);
         RequestValidator.Text("region", request.Region, 64);

@@ -41,7 +41,7 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
                     .FirstOrDefault(c => c.TerminalId == terminalId && c.RevokedAt is null && c.StoreId != storeId);
                 if (existing is not null)
                 {
-                    throw new InvalidOperationException($"terminal '{terminalId}' is bound to store '{existing.StoreId}'; revoke it first or use another terminal id");
+                    throw new TerminalBindingException($"terminal '{terminalId}' is bound to store '{existing.StoreId}'; revoke it first or use another terminal id");
                 }
             }
 
@@ -127,3 +127,6 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
         return Convert.FromBase64String(s);
     }
 }
+
+/// <summary>A terminal id already bound to another store: it must be revoked first (FAILED_PRECONDITION).</summary>
+internal sealed class TerminalBindingException(string message) : InvalidOperationException(message);

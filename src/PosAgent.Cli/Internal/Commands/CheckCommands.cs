@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Grpc.Core;
 using PosAgent.Contracts.PosAgent.V1;
 using Spectre.Console;
 
@@ -111,7 +112,7 @@ internal static class CheckCommands
     }
 
     private static Command SimpleCheckCall<TRequest>(GlobalOptions options, CliConsole console, string name, string description, Argument<string>? extra,
-        Func<string, string?, (PosAgent.Rpc.GrpcMethod<TRequest, Check> Method, TRequest Request)> build)
+        Func<string, string?, (Method<TRequest, Check> Method, TRequest Request)> build)
         where TRequest : class, Google.Protobuf.IMessage<TRequest>, new()
     {
         var checkId = CheckIdArgument();

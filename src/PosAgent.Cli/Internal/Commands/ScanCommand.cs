@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Grpc.Core;
 using PosAgent.Contracts.FirmwareSim.V1;
-using PosAgent.Rpc;
+using PosAgent.Hosting;
 using Spectre.Console;
 
 namespace PosAgent.Cli.Internal.Commands;
@@ -16,9 +17,6 @@ internal static class ScanCommand
 
     /// <summary>Where ./run.sh serves the simulator's control API.</summary>
     public const string DemoControlSocket = "var/sim/control.sock";
-
-    private static readonly GrpcMethod<ScanRequest, ScanReply> Scan =
-        GrpcMethod.FromDescriptor<ScanRequest, ScanReply>(ControlReflection.Descriptor.Services.Single(s => s.Name == "SimulatorControl"), "Scan");
 
     public static IEnumerable<Command> Create(GlobalOptions options, CliConsole console)
     {
@@ -47,12 +45,13 @@ internal static class ScanCommand
 
             var isPort = int.TryParse(endpoint, NumberStyles.None, CultureInfo.InvariantCulture, out var port);
             var described = isPort ? $"127.0.0.1:{port}" : $"unix socket {Path.GetFullPath(endpoint)}";
-            using var channel = isPort ? GrpcChannel.ForAddress($"http://127.0.0.1:{port}") : GrpcChannel.ForUnixSocket(endpoint);
+            using var channel = isPort ? GrpcChannels.ForAddress($"http://127.0.0.1:{port}") : GrpcChannels.ForUnixSocket(endpoint);
+            var simulator = new SimulatorControl.SimulatorControlClient(channel);
             ScanReply reply;
             try
             {
-                reply = await channel.UnaryAsync(Scan, new ScanRequest { Code = context.Parse.GetValue(code)!, Symbology = context.Parse.GetValue(symbology) ?? string.Empty },
-                    new CallOptions { Timeout = context.Timeout, CancellationToken = ct }).ConfigureAwait(false);
+                reply = await simulator.ScanAsync(new ScanRequest { Code = context.Parse.GetValue(code)!, Symbology = context.Parse.GetValue(symbology) ?? string.Empty },
+                    deadline: DateTime.UtcNow + context.Timeout, cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.InnerException is not null)
             {

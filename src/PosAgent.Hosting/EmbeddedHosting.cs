@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace PosAgent.Rpc;
+namespace PosAgent.Hosting;
 
 /// <summary>
 /// For programs that embed a gRPC web host (the agent, the central service, the demo): the program,
@@ -29,9 +29,13 @@ public static class EmbeddedHosting
     /// call, dozens per checkout), which stay at Warning unless Debug or Trace is asked for. They
     /// buried the program's own lines in the journal, and writing them cost each call a console
     /// write on a thread that then competed with the call for the CPU.
+    /// Kestrel's own warnings (a peer that sent a malformed frame or dropped its connection) are
+    /// the peer's problem, not the program's: they stay at Error unless Debug or Trace is asked for.
     /// </summary>
     public static ILoggingBuilder SetProgramLogLevel(this ILoggingBuilder builder, LogLevel level) =>
-        builder.SetMinimumLevel(level).AddFilter("Microsoft.AspNetCore", level <= LogLevel.Debug ? level : LogLevel.Warning);
+        builder.SetMinimumLevel(level)
+            .AddFilter("Microsoft.AspNetCore", level <= LogLevel.Debug ? level : LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.Server.Kestrel", level <= LogLevel.Debug ? level : LogLevel.Error);
 
     private sealed class EmbeddedHostLifetime : IHostLifetime
     {

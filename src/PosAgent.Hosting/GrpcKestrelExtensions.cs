@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
-namespace PosAgent.Rpc;
+namespace PosAgent.Hosting;
 
 /// <summary>TLS settings of a gRPC listener.</summary>
 public sealed class GrpcTlsOptions
