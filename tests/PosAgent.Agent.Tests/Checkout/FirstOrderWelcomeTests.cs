@@ -25,6 +25,8 @@ public sealed class FirstOrderWelcomeTests : IAsyncLifetime
             o.TerminalId = "lane-welcome";
             o.CentralAddress = _central.Address;
             o.CentralToken = token;
+            // The receipt lines are read by their English labels (RUB and BYN programs print Russian by default).
+            o.Devices.ReceiptLanguage = "en";
         });
     }
 

@@ -86,6 +86,8 @@ public sealed class FailureLogThrottleTests
     private static async Task SellAsync(AgentProcess agent)
     {
         var check = await agent.Client.OpenCheckAsync(new Contracts.PosAgent.V1.OpenCheckRequest()).WithTimeout();
+        // A card-less sale never leaves the terminal; a carded one has to reach the central service.
+        await agent.Client.AttachCardAsync(new Contracts.PosAgent.V1.AttachCardRequest { CheckId = check.CheckId, CardNumber = TestCards.Csm(4242) }).WithTimeout();
         check = await agent.Client.AddLineAsync(new Contracts.PosAgent.V1.AddLineRequest { CheckId = check.CheckId, Name = "Consultation", Category = "medical", UnitPriceMinor = 120_000, Quantity = 1 }).WithTimeout();
         await agent.Client.CommitAsync(new Contracts.PosAgent.V1.CommitRequest { CheckId = check.CheckId, Payment = new Contracts.PosAgent.V1.PaymentSplit { CashMinor = check.TotalMinor } }).WithTimeout();
     }
