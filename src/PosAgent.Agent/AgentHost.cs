@@ -69,7 +69,8 @@ public sealed class AgentHost : IAsyncDisposable
         var time = overrides.TimeProvider ?? TimeProvider.System;
         var loggerFactory = overrides.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("PosAgent.Agent");
-        PosAgent.Storage.DurableFolder.Create(options.DataDirectory);
+        // 0710: the POS group may reach the socket inside by name; listing and the databases stay the agent's.
+        PosAgent.Storage.DurableFolder.Create(options.DataDirectory, PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
         var store = AgentStore.Open(options.DatabasePath, time);
         if (store.UnreadableOpenChecksMovedTo is { } movedTo)
         {

@@ -50,7 +50,19 @@ public static class GrpcKestrelExtensions
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         var full = Path.GetFullPath(socketPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        // A missing folder is made 0710: Kestrel binds the socket with the process umask's mode and
+        // the owner narrows it only afterwards, so for that moment only the owner and the group
+        // (who may traverse, not list) can reach it.
+        var folder = Path.GetDirectoryName(full)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+        }
+
         if (File.Exists(full))
         {
             if ((File.GetAttributes(full) & FileAttributes.Directory) != 0)

@@ -11,8 +11,26 @@ namespace PosAgent.Storage;
 /// </summary>
 internal static class DurableFolder
 {
+    /// <summary>Owner only: what the central's state folder is made with.</summary>
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// Owner, plus traverse (no listing, no reading) for the group: the agent's data folder, so the
+    /// POS group reaches the socket inside it by name while the databases stay the owner's.
+    /// </summary>
+    public const UnixFileMode OwnerAndGroupTraverse = OwnerOnly | UnixFileMode.GroupExecute;
+
+    /// <summary>The mode of a new database file: read and write for the owner only (SQLite gives its WAL and shm files the same).</summary>
+    public const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>Creates <paramref name="path"/> and any missing parents, each made durable in its parent.</summary>
-    public static void Create(string path)
+    public static void Create(string path) => Create(path, OwnerOnly);
+
+    /// <summary>
+    /// Creates <paramref name="path"/> and any missing parents with <paramref name="mode"/> (folders
+    /// that exist keep theirs), each made durable in its parent.
+    /// </summary>
+    public static void Create(string path, UnixFileMode mode)
     {
         var full = Path.GetFullPath(path);
         var missing = new Stack<string>();
@@ -21,11 +39,52 @@ internal static class DurableFolder
             missing.Push(folder);
         }
 
-        Directory.CreateDirectory(full);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(full);
+        }
+        else
+        {
+            Directory.CreateDirectory(full, mode);
+        }
+
         foreach (var created in missing)
         {
             Sync(Path.GetDirectoryName(created)!);
         }
+    }
+
+    /// <summary>
+    /// Creates an empty database file readable by its owner only, unless it exists, and makes its
+    /// name durable. SQLite would create it 0644 (world-readable under the usual umask); an empty
+    /// file is a valid empty database, and SQLite copies its mode to the WAL and shm files.
+    /// </summary>
+    public static void CreatePrivateFile(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        try
+        {
+            using (new FileStream(path, options))
+            {
+            }
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another opener created it first: theirs is the one to use.
+            return;
+        }
+
+        Sync(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>fsync(2) of the folder itself: its entries (names created, renamed or removed) reach the disk.</summary>

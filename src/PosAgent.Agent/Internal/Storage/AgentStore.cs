@@ -166,9 +166,11 @@ internal sealed class AgentStore : IDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
-            PosAgent.Storage.DurableFolder.Create(directory);
+            PosAgent.Storage.DurableFolder.Create(directory, PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
         }
 
+        // Card numbers and the terminal's history are in it: readable by the agent's user only.
+        PosAgent.Storage.DurableFolder.CreatePrivateFile(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,

@@ -29,8 +29,11 @@ internal sealed class SqliteDialect : SqlDialect
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
-            PosAgent.Storage.DurableFolder.Create(directory);
+            PosAgent.Storage.DurableFolder.Create(directory, PosAgent.Storage.DurableFolder.OwnerOnly);
         }
+
+        // Members, cards and the whole ledger: readable by the service's user only.
+        PosAgent.Storage.DurableFolder.CreatePrivateFile(path);
 
         _connectionString = new SqliteConnectionStringBuilder
         {
