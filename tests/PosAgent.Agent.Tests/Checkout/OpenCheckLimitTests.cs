@@ -35,6 +35,19 @@ public sealed class OpenCheckLimitTests
     }
 
     [Fact]
+    public async Task GetCheck_MegabyteCheckId_InvalidArgumentWithAShortMessage()
+    {
+        using var dir = new TempDirectory("pa-openlimit-");
+        await using var agent = await TestAgent.StartAsync(dir);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => agent.Client.GetCheckAsync(new GetCheckRequest { CheckId = new string('x', 1_000_000) }).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("check_id:", error.Status.Detail, StringComparison.Ordinal);
+        Assert.True(error.Status.Detail.Length <= 400, $"{error.Status.Detail.Length} characters of detail");
+    }
+
+    [Fact]
     public void Validate_LimitOutOfRange_NamesTheSetting()
     {
         var options = new AgentOptions { MaxOpenChecks = 0, OpenCheckMaxAge = TimeSpan.FromSeconds(5) };

@@ -204,6 +204,29 @@ public sealed class TerminalApiTests : IAsyncLifetime
         Assert.Contains($"transactions[0].{(field == "payments" ? "sale.payments" : field)}", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("transaction_id")]
+    [InlineData("card_number")]
+    [InlineData("line_id")]
+    public async Task SubmitTransactions_MegabyteField_InvalidArgumentWithAShortMessage(string field)
+    {
+        var huge = new string('7', 1_000_000);
+        var sale = Tx.Sale("2601000000000", Now, cashMinor: 1000);
+        switch (field)
+        {
+            case "transaction_id": sale.TransactionId = huge; break;
+            case "card_number": sale.CardNumber = huge; break;
+            case "line_id": sale.Sale.Lines[0].LineId = huge; break;
+        }
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => _h.Terminal.SubmitAsync(sale)).WithTimeout();
+
+        // Echoed whole, the id broke the metadata limit and the caller saw RESOURCE_EXHAUSTED.
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.True(ex.Status.Detail.Length <= 400, $"{ex.Status.Detail.Length} characters of detail");
+        Assert.Contains("transactions[0]", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Calls_WithoutToken_Unauthenticated()
     {

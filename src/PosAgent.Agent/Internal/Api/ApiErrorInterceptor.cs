@@ -41,5 +41,5 @@ internal sealed class ApiErrorInterceptor : Interceptor
         ApiErrorCode.NotFound => StatusCode.NotFound,
         ApiErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
         _ => StatusCode.Unavailable,
-    }, error.Message));
+    }, PosAgent.Hosting.StatusDetail.Bounded(error.Message)));
 }

@@ -84,10 +84,12 @@ internal sealed class CallGuard : IDisposable
     /// <summary>The status a handler's exception stands for, logged unless it is a plain validation failure; null for a bug.</summary>
     public RpcException? ToRpc(ServerCallContext context, Exception ex)
     {
-        if (Map(ex) is not { } status)
+        if (Map(ex) is not { } mapped)
         {
             return null;
         }
+
+        var status = new Status(mapped.StatusCode, PosAgent.Hosting.StatusDetail.Bounded(mapped.Detail));
 
         if (status.StatusCode != StatusCode.InvalidArgument)
         {
