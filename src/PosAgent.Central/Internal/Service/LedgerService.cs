@@ -80,6 +80,14 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         return response;
     }
 
+    /// <summary>
+    /// A terminal acts for its own store only: it may see the result of, or refund, operations
+    /// of its store's terminals, never another store's (transaction ids are printed on receipts).
+    /// Anything outside reads as if it did not exist.
+    /// </summary>
+    private static bool InScope(Caller caller, LedgerEntry entry) =>
+        caller.Role != CredentialRole.Terminal || string.Equals(entry.StoreId, caller.StoreId, StringComparison.Ordinal);
+
     /// <summary>Duplicates, cards, refunds' originals and accounts read, then every account's transactions applied in business-time order.</summary>
     private async Task PrepareAsync(IStoreSession s, IngestionBatch batch, bool lockAccounts, CancellationToken ct)
     {
@@ -92,7 +100,12 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         for (var i = 0; i < txs.Count; i++)
         {
             var id = txs[i].TransactionId;
-            if (existing.TryGetValue(id, out var entry))
+            if (existing.TryGetValue(id, out var entry) && !InScope(batch.Caller, entry))
+            {
+                // Another store's operation: its result (account, balance) is not this terminal's to see.
+                batch.Answers[i] = ProtoMapping.Rejected(id, txs[i].BusinessTime.ToDateTimeOffset(), now, null, "transaction_id_taken", "This transaction id is already used; a new operation needs a new id.");
+            }
+            else if (entry is not null)
             {
                 batch.Answers[i] = IngestionBatch.Duplicate(TransactionResult.Parser.ParseFrom(entry.Result));
             }
@@ -125,7 +138,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
                     original = txs[j];
                     accountId = cards.TryGetValue(original.CardNumber, out var c) ? c.AccountId : null;
                 }
-                else if (originals.TryGetValue(originalId, out var o) && o.Kind == "sale" && o.Outcome == (int)TransactionOutcome.Applied)
+                else if (originals.TryGetValue(originalId, out var o) && o.Kind == "sale" && o.Outcome == (int)TransactionOutcome.Applied && InScope(batch.Caller, o))
                 {
                     original = TerminalTransaction.Parser.ParseFrom(o.Request);
                     accountId = o.AccountId;
