@@ -123,6 +123,12 @@ public sealed class CentralOptions
         {
             problems.Add($"TlsKeyPath '{TlsKeyPath}' does not exist");
         }
+        else if ((TlsKeyPath ?? TlsCertificatePath) is { } keyFile && File.Exists(keyFile) && !OperatingSystem.IsWindows()
+            && (File.GetUnixFileMode(keyFile) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            // Anyone on the machine could impersonate the service with it. Group read stays allowed (Debian's ssl-cert group).
+            problems.Add($"the TLS private key '{keyFile}' is readable by every user (mode {Convert.ToString((int)File.GetUnixFileMode(keyFile), 8)}); chmod 600 (or 640 for a key group) it");
+        }
 
         foreach (var url in Urls)
         {

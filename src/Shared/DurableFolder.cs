@@ -61,7 +61,8 @@ internal static class DurableFolder
     /// </summary>
     public static void CreatePrivateFile(string path)
     {
-        if (File.Exists(path))
+        // A folder in its place is left for the opener to report, with its own message.
+        if (File.Exists(path) || Directory.Exists(path))
         {
             return;
         }
