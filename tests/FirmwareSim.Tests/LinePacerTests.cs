@@ -37,4 +37,61 @@ public sealed class LinePacerTests
 
         await pacing.WithTimeout();
     }
+
+    [Fact]
+    public void Book_FirstBytesSoonAfterCreation_TakeTheirFullLineTime()
+    {
+        var time = new ManualTimeProvider();
+        var pacer = new LinePacer(time, 2400, SerialFraming.EightNoneOne);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+
+        // Counted from the send, not from the pacer's creation (CI once saw a scan arrive 10 ms early).
+        var wait = pacer.Book(14);
+
+        AssertClose(SerialFraming.EightNoneOne.LineTime(2400, 14), wait);
+    }
+
+    [Fact]
+    public void Book_BackToBack_QueuesBehindTheBytesBefore()
+    {
+        var time = new ManualTimeProvider();
+        var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
+
+        AssertClose(TimeSpan.FromMilliseconds(100), pacer.Book(96));
+        AssertClose(TimeSpan.FromMilliseconds(200), pacer.Book(96));
+    }
+
+    [Fact]
+    public void Book_SenderLateWithinCatchUp_ContinuesFromWhereTheLineWas()
+    {
+        var time = new ManualTimeProvider();
+        var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
+        pacer.Book(96);
+        time.Advance(TimeSpan.FromMilliseconds(110));
+
+        AssertClose(TimeSpan.FromMilliseconds(90), pacer.Book(96));
+    }
+
+    [Fact]
+    public void Book_AfterAnIdleSpell_StartsAfresh()
+    {
+        var time = new ManualTimeProvider();
+        var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
+        pacer.Book(96);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        AssertClose(TimeSpan.FromMilliseconds(100), pacer.Book(96));
+    }
+
+    [Fact]
+    public void Book_Disabled_DoesNotWait()
+    {
+        var pacer = new LinePacer(new ManualTimeProvider(), 2400, SerialFraming.EightNoneOne, enabled: false);
+
+        Assert.Equal(TimeSpan.Zero, pacer.Book(1000));
+    }
+
+    // Timestamps and ticks convert through doubles: equal to within a microsecond.
+    private static void AssertClose(TimeSpan expected, TimeSpan actual) =>
+        Assert.InRange(actual, expected - TimeSpan.FromMicroseconds(1), expected + TimeSpan.FromMicroseconds(1));
 }

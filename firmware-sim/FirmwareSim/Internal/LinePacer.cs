@@ -24,7 +24,9 @@ internal sealed class LinePacer
         Baud = baud;
         Framing = framing;
         Enabled = enabled;
-        _lineFreeAt = time.GetTimestamp();
+        // Never busy yet: the first bytes start their wire time when sent, not when the port was made
+        // (catching up from construction let a scan sent within CatchUp of opening arrive early).
+        _lineFreeAt = long.MinValue;
     }
 
     public int Baud { get; }
@@ -162,6 +164,12 @@ internal sealed class LinePacer
             await resumed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        return Book(count);
+    }
+
+    /// <summary>Books <paramref name="count"/> bytes on the line after those already booked and returns how long until they have arrived.</summary>
+    internal TimeSpan Book(int count)
+    {
         if (!Enabled)
         {
             return TimeSpan.Zero;
@@ -173,7 +181,7 @@ internal sealed class LinePacer
         {
             // A sender that woke up late (less than CatchUp behind) continues from where the line
             // was, so the average rate holds on a busy machine; after an idle spell it starts afresh.
-            var start = _lineFreeAt >= now - ToTimestamp(CatchUp) ? _lineFreeAt : now;
+            var start = _lineFreeAt != long.MinValue && _lineFreeAt >= now - ToTimestamp(CatchUp) ? _lineFreeAt : now;
             due = start + ToTimestamp(ByteTime(count));
             _lineFreeAt = due;
         }
