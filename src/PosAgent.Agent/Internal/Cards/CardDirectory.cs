@@ -1,34 +1,72 @@
-using System.Collections.Concurrent;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Contracts.Loyalty.V1;
 
 namespace PosAgent.Agent.Internal.Cards;
 
 /// <summary>
-/// The cached card snapshots (kept in memory and in SQLite), updated from the central service's
-/// answers, the changes feed (blocked, replaced, annulled cards) and sync results.
+/// The cached card snapshots, updated from the central service's answers, the changes feed
+/// (blocked, replaced, annulled cards) and sync results. Every snapshot is kept in SQLite; memory
+/// holds only the <see cref="Capacity"/> most recently used, because the changes feed brings a
+/// stub for every changed card of the chain and a terminal would otherwise hold them all for ever
+/// (agent memory rose from 105 to 228 MB over 5,000 checkouts when measured). A card not in memory
+/// is read back from SQLite on its next use.
 /// </summary>
 internal sealed class CardDirectory
 {
-    private readonly ConcurrentDictionary<string, CardSnapshot> _cards = new(StringComparer.Ordinal);
+    /// <summary>Snapshots held in memory by default: far more cards than a lane sees in a day.</summary>
+    public const int DefaultCapacity = 10_000;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, LinkedListNode<CardSnapshot>> _byNumber = new(StringComparer.Ordinal);
+    private readonly LinkedList<CardSnapshot> _recency = new();
     private readonly AgentStore _store;
 
-    public CardDirectory(AgentStore store)
+    public CardDirectory(AgentStore store, int capacity = DefaultCapacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _store = store;
-        foreach (var card in store.LoadCards())
+        Capacity = capacity;
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>Snapshots in memory now (at most <see cref="Capacity"/>).</summary>
+    public int Count
+    {
+        get
         {
-            _cards[card.CardNumber] = card;
+            lock (_gate)
+            {
+                return _byNumber.Count;
+            }
         }
     }
 
-    public int Count => _cards.Count;
+    public CardSnapshot? Find(string cardNumber)
+    {
+        lock (_gate)
+        {
+            if (_byNumber.TryGetValue(cardNumber, out var node))
+            {
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                return node.Value;
+            }
+        }
 
-    public CardSnapshot? Find(string cardNumber) => _cards.TryGetValue(cardNumber, out var card) ? card : null;
+        // Read outside the gate: a miss must not hold up the other lanes' lookups.
+        if (_store.FindCard(cardNumber) is not { } stored)
+        {
+            return null;
+        }
+
+        Remember(stored, replace: false);
+        return stored;
+    }
 
     public void Put(CardSnapshot snapshot)
     {
-        _cards[snapshot.CardNumber] = snapshot;
+        Remember(snapshot, replace: true);
         _store.PutCard(snapshot);
     }
 
@@ -56,11 +94,37 @@ internal sealed class CardDirectory
             {
                 var copy = cached.Clone();
                 copy.Balance = balance;
-                _cards[cardNumber] = copy;
+                Remember(copy, replace: true);
                 updated.Add(copy);
             }
         }
 
         _store.PutCards(updated);
+    }
+
+    private void Remember(CardSnapshot snapshot, bool replace)
+    {
+        lock (_gate)
+        {
+            if (_byNumber.TryGetValue(snapshot.CardNumber, out var node))
+            {
+                if (replace)
+                {
+                    node.Value = snapshot;
+                }
+
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                return;
+            }
+
+            _byNumber[snapshot.CardNumber] = _recency.AddFirst(snapshot);
+            while (_byNumber.Count > Capacity)
+            {
+                var oldest = _recency.Last!;
+                _recency.RemoveLast();
+                _byNumber.Remove(oldest.Value.CardNumber);
+            }
+        }
     }
 }

@@ -684,6 +684,12 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
+    public CardSnapshot? FindCard(string cardNumber)
+    {
+        var rows = Query("SELECT snapshot FROM card_cache WHERE card_number = $card", r => CardSnapshot.Parser.ParseFrom((byte[])r[0]), ("$card", cardNumber));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public IReadOnlyList<CardSnapshot> LoadCards() =>
         Query("SELECT snapshot FROM card_cache", r => CardSnapshot.Parser.ParseFrom((byte[])r[0]));
 
