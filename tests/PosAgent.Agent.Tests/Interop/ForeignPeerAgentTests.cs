@@ -35,7 +35,7 @@ public sealed class ForeignPeerAgentTests : IAsyncLifetime
     {
         var stubs = _dir.File("stubs");
         Directory.CreateDirectory(stubs);
-        var protoc = await ExternalProcess.RunAsync("protoc", [
+        var protoc = await ForeignProcess.RunAsync("protoc", [
             "-I", Protos, "-I", WellKnownProtos.IncludeDirectory,
             "--python_out=" + stubs, "--grpc_python_out=" + stubs,
             "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
@@ -43,7 +43,7 @@ public sealed class ForeignPeerAgentTests : IAsyncLifetime
         ]);
         Assert.True(protoc.ExitCode == 0, "protoc failed (./test.sh installs protobuf-compiler and protobuf-compiler-grpc): " + protoc.Error);
 
-        var run = await ExternalProcess.RunAsync("/usr/bin/python3",
+        var run = await ForeignProcess.RunAsync("/usr/bin/python3",
             [Path.Combine(Interop, "agent_peer.py"), "--stubs", stubs, "--socket", _agent.Host.SocketPath!, "--card", _card]);
 
         await AssertTranscript(run);
@@ -55,7 +55,7 @@ public sealed class ForeignPeerAgentTests : IAsyncLifetime
         var modules = Path.Combine(Interop, "node_modules");
         Assert.True(Directory.Exists(Path.Combine(modules, "@grpc", "grpc-js")), $"@grpc/grpc-js is not installed: run 'npm install' in {Interop} (./test.sh does).");
 
-        var run = await ExternalProcess.RunAsync("node",
+        var run = await ForeignProcess.RunAsync("node",
             [Path.Combine(Interop, "agent_peer.js"), "--protos", Protos, "--wkt", WellKnownProtos.IncludeDirectory, "--socket", _agent.Host.SocketPath!, "--card", _card]);
 
         await AssertTranscript(run);

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace PosAgent.Agent.Tests.Support;
+namespace PosAgent.TestSupport;
 
-/// <summary>Runs a program to its end (bounded), capturing what it wrote.</summary>
-internal static class ExternalProcess
+/// <summary>Runs a program the project did not write (protoc, python3, node) to its end (bounded), capturing what it wrote.</summary>
+public static class ForeignProcess
 {
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
@@ -12,7 +12,6 @@ internal static class ExternalProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
         };
         foreach (var arg in args)
         {
