@@ -19,6 +19,18 @@ public sealed class FileModeTests
             await store.MigrateAsync(CancellationToken.None).WithTimeout();
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(state));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(database));
+
+            // The -wal file lives while any connection is open. The store's are pooled, and another test
+            // class running alongside may clear every pool (ClearAllPools is process-wide), so hold one
+            // unpooled connection of our own while looking.
+            using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+            holder.Open();
+            using (var read = holder.CreateCommand())
+            {
+                read.CommandText = "SELECT count(*) FROM sqlite_master";
+                read.ExecuteScalar();
+            }
+
             Assert.True(File.Exists(database + "-wal"), "WAL mode keeps a -wal file while the store is open");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(database + "-wal"));
         }

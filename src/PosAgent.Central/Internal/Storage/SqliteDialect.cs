@@ -120,7 +120,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
+        // This store's pool only: ClearAllPools would also close the idle connections of any other
+        // store in the process (two instances in one test run, the CLI beside a server).
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
     }
 }
