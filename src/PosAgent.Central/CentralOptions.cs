@@ -45,6 +45,15 @@ public sealed class CentralOptions
     /// <summary>Per-terminal burst: the bucket size. Default 10,000.</summary>
     public int RateLimitBurst { get; set; } = 10_000;
 
+    /// <summary>Failed authentications one address may make before its further failures are refused (RESOURCE_EXHAUSTED) without a store read or a log line each. Default 30.</summary>
+    public int UnauthenticatedBurst { get; set; } = 30;
+
+    /// <summary>How often an address earns back one failed authentication. Default 2 s (30 a minute).</summary>
+    public TimeSpan UnauthenticatedRefill { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often refusals over the allowance are summarized in one log line. Default 1 minute.</summary>
+    public TimeSpan RefusedCallSummaryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a verified credential is trusted before it is looked up again (revocation delay across instances). Default 5 s.</summary>
     public TimeSpan CredentialCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -87,6 +96,21 @@ public sealed class CentralOptions
         if (RateLimitBurst < 1)
         {
             problems.Add($"RateLimitBurst must be at least 1 (was {RateLimitBurst})");
+        }
+
+        if (UnauthenticatedBurst < 1)
+        {
+            problems.Add($"UnauthenticatedBurst must be at least 1 (was {UnauthenticatedBurst})");
+        }
+
+        if (UnauthenticatedRefill <= TimeSpan.Zero)
+        {
+            problems.Add($"UnauthenticatedRefill must be positive (was {UnauthenticatedRefill})");
+        }
+
+        if (RefusedCallSummaryInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"RefusedCallSummaryInterval must be positive (was {RefusedCallSummaryInterval})");
         }
 
         if (CredentialCacheTtl < TimeSpan.Zero || CredentialCacheTtl > TimeSpan.FromMinutes(10))

@@ -22,7 +22,7 @@ internal sealed class CentralComponents : IAsyncDisposable
         Accounts = new AccountService(store, Programs, Feed, validator, time, logger);
         Jobs = new JobRunner(store, Programs, Feed, options, time, logger);
         Reports = new ReportService(store, Programs);
-        Guard = new CallGuard(Credentials, options, logger);
+        Guard = new CallGuard(Credentials, options, time, logger);
         var shared = new CentralEndpoints(Accounts, Programs, Feed);
         TerminalService = new TerminalGrpcService(shared, Guard, Ledger, Accounts, Feed);
         AdminService = new AdminGrpcService(shared, Accounts, Programs, Feed, Credentials, Jobs, Reports, validator, time);

@@ -34,4 +34,10 @@ internal static partial class CentralLog
 
     [LoggerMessage(10, LogLevel.Information, "Central service listening on {Urls} (store: {Store}, schema version {Schema})")]
     public static partial void Listening(ILogger logger, string urls, string store, int schema);
+
+    [LoggerMessage(11, LogLevel.Warning, "Peer {Peer} used its allowance of failed authentications; its further failures are refused and summarized")]
+    public static partial void PeerOverAllowance(ILogger logger, string peer);
+
+    [LoggerMessage(12, LogLevel.Warning, "Refused {Count} calls without a valid credential from {Peers} peer(s) over their allowance in the last {Interval} (most from {TopPeer}: {TopCount})")]
+    public static partial void UnauthenticatedRefusedSummary(ILogger logger, long count, int peers, TimeSpan interval, string topPeer, long topCount);
 }

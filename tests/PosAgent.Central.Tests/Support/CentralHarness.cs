@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Storage;
@@ -43,13 +44,13 @@ public sealed class CentralHarness : IAsyncDisposable
     /// <summary>Business time of registrations made by <see cref="RegisterAsync"/>: a day before the clock, so backdated sales follow it.</summary>
     public DateTimeOffset RegisteredAt => Time.GetUtcNow().AddDays(-1);
 
-    public static async Task<CentralHarness> StartAsync(string store, ManualTimeProvider? time = null, Action<CentralOptions>? configure = null)
+    public static async Task<CentralHarness> StartAsync(string store, ManualTimeProvider? time = null, Action<CentralOptions>? configure = null, ILoggerFactory? loggerFactory = null)
     {
         time ??= new ManualTimeProvider();
         var options = new CentralOptions { Store = store, StateDirectory = Path.GetTempPath(), JobInterval = TimeSpan.Zero };
         options.Urls.Add("http://127.0.0.1:0");
         configure?.Invoke(options);
-        var server = await CentralServer.StartAsync(options, time, NullLoggerFactory.Instance).WithTimeout(TimeSpan.FromSeconds(60));
+        var server = await CentralServer.StartAsync(options, time, loggerFactory ?? NullLoggerFactory.Instance).WithTimeout(TimeSpan.FromSeconds(60));
         var credentials = new CredentialService(server.Store, time, TimeSpan.Zero);
         var (_, admin) = await credentials.CreateAsync(CredentialRole.Admin, null, null, "tests", CancellationToken.None);
         var (_, terminal) = await credentials.CreateAsync(CredentialRole.Terminal, "lane-1", "shop-1", "tests", CancellationToken.None);

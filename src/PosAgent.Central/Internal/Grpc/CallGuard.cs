@@ -20,12 +20,14 @@ internal sealed class CallGuard : IDisposable
     private readonly CredentialService _credentials;
     private readonly ILogger _logger;
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly UnauthenticatedCallLimiter _unauthenticated;
     private readonly int _burst;
 
-    public CallGuard(CredentialService credentials, CentralOptions options, ILogger logger)
+    public CallGuard(CredentialService credentials, CentralOptions options, TimeProvider time, ILogger logger)
     {
         _credentials = credentials;
         _logger = logger;
+        _unauthenticated = new UnauthenticatedCallLimiter(options, time, logger);
         _burst = options.RateLimitBurst;
         _limiter = PartitionedRateLimiter.Create<string, string>(terminal => RateLimitPartition.GetTokenBucketLimiter(terminal, _ => new TokenBucketRateLimiterOptions
         {
@@ -53,12 +55,19 @@ internal sealed class CallGuard : IDisposable
     public async Task AuthenticateAsync(ServerCallContext context, CredentialRole role)
     {
         Caller caller;
+        var peer = UnauthenticatedCallLimiter.PeerKey(context.GetHttpContext().Connection.RemoteIpAddress);
+        var overAllowance = !_unauthenticated.HasAllowance(peer);
         try
         {
-            caller = await _credentials.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken).ConfigureAwait(false);
+            caller = await _credentials.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken, cachedOnly: overAllowance).ConfigureAwait(false);
         }
         catch (AuthenticationFailure failure)
         {
+            if (!_unauthenticated.FailedWithinAllowance(peer, alreadyOver: overAllowance))
+            {
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many calls without a valid credential from this address; fix the token and retry after a back-off"));
+            }
+
             CentralLog.CallRefused(_logger, context.Method, failure.Message);
             throw new RpcException(new Status(failure.Unauthenticated ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, failure.Message));
         }
@@ -99,7 +108,11 @@ internal sealed class CallGuard : IDisposable
         return new RpcException(status);
     }
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _unauthenticated.Dispose();
+        _limiter.Dispose();
+    }
 
     private static Status? Map(Exception ex) => ex switch
     {

@@ -61,8 +61,12 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
         return count;
     }
 
-    /// <summary>Checks an "authorization" header value; throws <see cref="AuthenticationFailure"/>.</summary>
-    public async Task<Caller> AuthenticateAsync(string? authorization, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks an "authorization" header value; throws <see cref="AuthenticationFailure"/>.
+    /// <paramref name="cachedOnly"/>: accept only a credential verified recently, without reading the
+    /// store (for a peer over its allowance of failures).
+    /// </summary>
+    public async Task<Caller> AuthenticateAsync(string? authorization, CancellationToken cancellationToken, bool cachedOnly = false)
     {
         if (string.IsNullOrWhiteSpace(authorization))
         {
@@ -83,6 +87,10 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
         if (_cache.TryGetValue(credentialId, out var cached) && cached.Until > now)
         {
             record = cached.Record;
+        }
+        else if (cachedOnly)
+        {
+            throw new AuthenticationFailure(true, "credential not verified recently");
         }
         else
         {
