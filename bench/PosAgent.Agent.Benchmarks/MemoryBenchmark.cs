@@ -6,7 +6,7 @@ namespace PosAgent.Agent.Benchmarks;
 
 /// <summary>
 /// One hour of a busy lane compressed: 12 checkouts a minute for 60 simulated minutes by default
-/// (--per-minute), each open + 3 lines + card + quote + commit, and every 10th a refund; the
+/// (--per-minute) on 50 cards (--cards), each open + 3 lines + card + quote + commit, and every 10th a refund; the
 /// resident set is sampled after each simulated minute (after a full GC, so it shows what is
 /// kept, not what is waiting for collection).
 /// </summary>
@@ -18,6 +18,7 @@ internal static class MemoryBenchmark
         var minutes = int.Parse(BenchSupport.Arg(args, "--minutes", "60"), CultureInfo.InvariantCulture);
         var central = BenchSupport.Arg(args, "--central", string.Empty);
         var token = BenchSupport.Arg(args, "--token", string.Empty);
+        var cardCount = int.Parse(BenchSupport.Arg(args, "--cards", "50"), CultureInfo.InvariantCulture);
         var folder = Path.Combine(Path.GetTempPath(), "pa-mem-" + Environment.ProcessId);
         Directory.CreateDirectory(folder);
         try
@@ -31,7 +32,7 @@ internal static class MemoryBenchmark
             };
             await using var host = await AgentHost.StartAsync(options);
             using var client = LocalApiClient.ForUnixSocket(host.SocketPath!);
-            var cards = Enumerable.Range(1, 50).Select(BenchSupport.Card).ToArray();
+            var cards = Enumerable.Range(1, cardCount).Select(BenchSupport.Card).ToArray();
             foreach (var card in cards)
             {
                 host.Parts.Cards.Put(BenchSupport.Snapshot(card, 1_000_000));
@@ -82,7 +83,7 @@ internal static class MemoryBenchmark
 
             await events.CancelAsync();
             await watcher;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} checkouts ({perMinute}/simulated minute x {minutes}) in {total.Elapsed.TotalSeconds:F1} s; central: {(central.Length > 0 ? central : "none (offline, outbox grows on disk)")}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} checkouts ({perMinute}/simulated minute x {minutes}) on {cardCount} cards in {total.Elapsed.TotalSeconds:F1} s; central: {(central.Length > 0 ? central : "none (offline, outbox grows on disk)")}"));
             Console.WriteLine("| minute | RSS MiB | managed heap MiB |");
             Console.WriteLine("|--------|---------|------------------|");
             foreach (var (minute, rss, managed) in samples.Where(s => s.Minute == 1 || s.Minute % 10 == 0))

@@ -70,8 +70,8 @@ public sealed class AgentHost : IAsyncDisposable
         var loggerFactory = overrides.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("PosAgent.Agent");
         // 0710: the POS group may reach the socket inside by name; listing and the databases stay the agent's.
-        PosAgent.Storage.DurableFolder.Create(options.DataDirectory, PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
-        var store = AgentStore.Open(options.DatabasePath, time);
+        PosAgent.Storage.DurableFolder.Create(options.DataDirectory, options.DataGroupReadable ? PosAgent.Storage.DurableFolder.OwnerAndGroupRead : PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
+        var store = AgentStore.Open(options.DatabasePath, time, options.DataGroupReadable);
         if (store.UnreadableOpenChecksMovedTo is { } movedTo)
         {
             AgentLog.OpenChecksMovedAside(logger, movedTo);
@@ -104,7 +104,7 @@ public sealed class AgentHost : IAsyncDisposable
             var devices = new DeviceBoard();
             var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
             owned.Add(wiring);
-            var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory);
+            var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory, options.DataGroupReadable);
             var receipts = new ReceiptService(store, cards, estimator, printer, events, time, options.Devices);
             var status = new StatusService(options, store, connectivity, sync, estimator, checks, devices, time.GetUtcNow());
             connectivity.Changed += state =>

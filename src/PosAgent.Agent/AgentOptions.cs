@@ -25,6 +25,13 @@ public sealed class AgentOptions
     /// <summary>File mode of the socket (octal string); who may call the API is decided by it. Default "660".</summary>
     public string SocketMode { get; set; } = AgentDefaults.SocketMode;
 
+    /// <summary>
+    /// Lets the agent's group read (never write) the data folder and the databases created from now
+    /// on: folder 0750, files 0640, for a backup or reporting tool run in the POS group. Default
+    /// false: folder 0710 (the group reaches the socket by name only), files 0600.
+    /// </summary>
+    public bool DataGroupReadable { get; set; }
+
     /// <summary>Optional TCP port of the local API (0: pick a free port). Default null: no TCP listener.</summary>
     public int? TcpPort { get; set; }
 

@@ -28,6 +28,15 @@ public sealed class GrpcConnectionSettings
     /// </summary>
     public X509Certificate2? TrustedRoot { get; set; }
 
+    /// <summary>Where <see cref="TrustedRoot"/> came from, for messages ("'/etc/posagent/ca.pem'"). Default none.</summary>
+    public string? TrustedRootSource { get; set; }
+
+    /// <summary>Why the last server certificate was refused (read it when a call fails its TLS handshake).</summary>
+    public TlsFailures TlsFailures { get; } = new();
+
+    /// <summary>The clock certificate dates are explained against. Default the system clock.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Largest response message accepted, in bytes. Default 16 MiB (a full program catalogue fits).</summary>
     public int MaxReceiveMessageSize { get; set; } = 16 * 1024 * 1024;
 }
@@ -52,7 +61,7 @@ public static class GrpcChannels
         }
 
         settings ??= new GrpcConnectionSettings();
-        return GrpcChannel.ForAddress(uri, Options(settings, CreateHandler(settings, unixSocketPath: null)));
+        return GrpcChannel.ForAddress(uri, Options(settings, CreateHandler(settings, unixSocketPath: null, uri.Host)));
     }
 
     /// <summary>A channel to a server listening on a Unix domain socket (h2c).</summary>
@@ -64,7 +73,7 @@ public static class GrpcChannels
     }
 
     /// <summary>The HTTP handler behind a channel: no proxy, pings on idle connections, the Unix socket when given.</summary>
-    public static SocketsHttpHandler CreateHandler(GrpcConnectionSettings settings, string? unixSocketPath)
+    public static SocketsHttpHandler CreateHandler(GrpcConnectionSettings settings, string? unixSocketPath, string? host = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var handler = new SocketsHttpHandler
@@ -88,10 +97,17 @@ public static class GrpcChannels
             ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
         }
 
-        if (settings.TrustedRoot is { } root)
+        ssl.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) =>
         {
-            ssl.RemoteCertificateValidationCallback = (_, serverCertificate, _, errors) => ChainsTo(root, serverCertificate, errors);
-        }
+            if (errors == SslPolicyErrors.None || (settings.TrustedRoot is { } root && ChainsTo(root, serverCertificate, errors)))
+            {
+                return true;
+            }
+
+            using var leaf = serverCertificate is null ? null : X509CertificateLoader.LoadCertificate(serverCertificate.GetRawCertData());
+            settings.TlsFailures.Record(TlsDiagnosis.Explain(leaf, errors, settings.TrustedRoot, settings.TrustedRootSource, host, settings.Time.GetUtcNow()));
+            return false;
+        };
 
         if (unixSocketPath is not null)
         {

@@ -23,6 +23,12 @@ internal static class DurableFolder
     /// <summary>The mode of a new database file: read and write for the owner only (SQLite gives its WAL and shm files the same).</summary>
     public const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>Owner, plus list and read for the group: the agent's data folder when the operator makes the data group-readable.</summary>
+    public const UnixFileMode OwnerAndGroupRead = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
+    /// <summary>A database file the group may read (backup or reporting tools in the POS group), never write.</summary>
+    public const UnixFileMode GroupReadableFile = PrivateFile | UnixFileMode.GroupRead;
+
     /// <summary>Creates <paramref name="path"/> and any missing parents, each made durable in its parent.</summary>
     public static void Create(string path) => Create(path, OwnerOnly);
 
@@ -59,7 +65,7 @@ internal static class DurableFolder
     /// name durable. SQLite would create it 0644 (world-readable under the usual umask); an empty
     /// file is a valid empty database, and SQLite copies its mode to the WAL and shm files.
     /// </summary>
-    public static void CreatePrivateFile(string path)
+    public static void CreatePrivateFile(string path, UnixFileMode mode = PrivateFile)
     {
         // A folder in its place is left for the opener to report, with its own message.
         if (File.Exists(path) || Directory.Exists(path))
@@ -70,7 +76,7 @@ internal static class DurableFolder
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = PrivateFile;
+            options.UnixCreateMode = mode;
         }
 
         try

@@ -23,10 +23,14 @@ public sealed class PrintQueue : IDisposable
     private readonly SqliteConnection _db;
     private readonly TimeProvider _time;
 
-    public PrintQueue(string path, TimeProvider? time = null)
+    /// <param name="path">The SQLite file; created with <paramref name="fileMode"/> when missing.</param>
+    /// <param name="time">The clock of job times. Default the system clock.</param>
+    /// <param name="fileMode">Mode of a new file on Unix. Default 0600: receipts name customers and their (masked) cards.</param>
+    public PrintQueue(string path, TimeProvider? time = null, UnixFileMode fileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _time = time ?? TimeProvider.System;
+        CreateFile(path, fileMode);
         SQLitePCL.Batteries_V2.Init();
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         try
@@ -192,5 +196,25 @@ public sealed class PrintQueue : IDisposable
         using var cmd = _db.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
+    }
+
+    // SQLite would create the file 0644; it copies the database's mode to its WAL and shm files.
+    private static void CreateFile(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path) || Directory.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+            {
+            }
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Made by another opener in between: theirs stands.
+        }
     }
 }

@@ -17,6 +17,9 @@ public sealed class PrinterOptions
     /// <summary>The SQLite file of the durable print queue. Required.</summary>
     public string QueuePath { get; set; } = string.Empty;
 
+    /// <summary>Mode of a new queue file on Unix. Default 0600 (receipts name customers).</summary>
+    public UnixFileMode QueueFileMode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>How often status is polled (DLE EOT) while no job is waiting. Default 1 s.</summary>
     public TimeSpan StatusPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -47,7 +47,7 @@ public sealed class ReceiptPrinter : IDisposable
         var transport = DeviceTransports.Create(options.Transport, options.Name);
         _byteTime = transport.ByteTime > TimeSpan.Zero ? transport.ByteTime : TimeSpan.FromTicks(TimeSpan.TicksPerSecond / options.SlowestBytesPerSecond);
         _copyMark = ReceiptBuilder.CopyMark(options.Profile, options.CopyMarkText);
-        _queue = new PrintQueue(options.QueuePath, _time);
+        _queue = new PrintQueue(options.QueuePath, _time, options.QueueFileMode);
         _session = new DeviceSession(options.Name, transport, options.Reconnect, _time, Raise, _logger);
     }
 

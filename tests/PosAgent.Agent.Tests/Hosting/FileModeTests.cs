@@ -20,7 +20,35 @@ public sealed class FileModeTests
         Assert.Equal(Folder0710, File.GetUnixFileMode(data));
         Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(agent.Host.Options.DatabasePath));
         Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(agent.Host.Options.DatabasePath + "-wal"));
+        Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(Path.Combine(data, "agent-open-checks.db")));
         Assert.Equal(OwnerReadWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, File.GetUnixFileMode(agent.Host.SocketPath!));
+    }
+
+    [Fact]
+    public async Task Start_WithPrinter_PrintQueueDatabase0600()
+    {
+        await using var lane = new SimulatedLane();
+        await using var agent = await TestAgent.StartAsync(lane.Directory, lane.Configure);
+
+        var queue = Path.Combine(agent.Host.Options.DataDirectory, "print-queue.db");
+        Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(queue));
+    }
+
+    [Fact]
+    public async Task Start_DataGroupReadable_Folder0750_Databases0640()
+    {
+        await using var lane = new SimulatedLane();
+        await using var agent = await TestAgent.StartAsync(lane.Directory, o =>
+        {
+            lane.Configure(o);
+            o.DataGroupReadable = true;
+        });
+
+        const UnixFileMode groupRead = OwnerReadWrite | UnixFileMode.GroupRead;
+        Assert.Equal(Folder0710 | UnixFileMode.GroupRead, File.GetUnixFileMode(agent.Host.Options.DataDirectory));
+        Assert.Equal(groupRead, File.GetUnixFileMode(agent.Host.Options.DatabasePath));
+        Assert.Equal(groupRead, File.GetUnixFileMode(Path.Combine(agent.Host.Options.DataDirectory, "agent-open-checks.db")));
+        Assert.Equal(groupRead, File.GetUnixFileMode(Path.Combine(agent.Host.Options.DataDirectory, "print-queue.db")));
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
     private readonly GrpcChannel _channel;
     private readonly LoyaltyTerminalService.LoyaltyTerminalServiceClient _client;
     private readonly Metadata? _headers;
+    private readonly TlsFailures _tlsFailures;
 
     public GrpcCentralClient(string address, string? token, string? caCertificatePath)
     {
@@ -22,7 +23,10 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
         if (caCertificatePath is not null)
         {
             settings.TrustedRoot = X509CertificateLoader.LoadCertificateFromFile(caCertificatePath);
+            settings.TrustedRootSource = $"'{caCertificatePath}'";
         }
+
+        _tlsFailures = settings.TlsFailures;
 
         _channel = GrpcChannels.ForAddress(address, settings);
         _client = new LoyaltyTerminalService.LoyaltyTerminalServiceClient(_channel);
@@ -33,33 +37,49 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
     }
 
     public Task<SubmitTransactionsResponse> SubmitTransactionsAsync(SubmitTransactionsRequest request, CancellationToken cancellationToken) =>
-        _client.SubmitTransactionsAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.SubmitTransactionsAsync(request, Options(cancellationToken)));
 
     public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) =>
-        _client.AuthorizeRedemptionAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.AuthorizeRedemptionAsync(request, Options(cancellationToken)));
 
     public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) =>
-        _client.GetCardSnapshotAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.GetCardSnapshotAsync(request, Options(cancellationToken)));
 
     public Task<PullChangesResponse> PullChangesAsync(PullChangesRequest request, CancellationToken cancellationToken) =>
-        _client.PullChangesAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.PullChangesAsync(request, Options(cancellationToken)));
 
     public Task<ListProgramsResponse> ListProgramsAsync(ListProgramsRequest request, CancellationToken cancellationToken) =>
-        _client.ListProgramsAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.ListProgramsAsync(request, Options(cancellationToken)));
 
     public Task<ListRewardsResponse> ListRewardsAsync(ListRewardsRequest request, CancellationToken cancellationToken) =>
-        _client.ListRewardsAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.ListRewardsAsync(request, Options(cancellationToken)));
 
     public Task<RegisterMemberResponse> RegisterMemberAsync(RegisterMemberRequest request, CancellationToken cancellationToken) =>
-        _client.RegisterMemberAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.RegisterMemberAsync(request, Options(cancellationToken)));
 
     public Task<Card> IssueCardAsync(IssueCardRequest request, CancellationToken cancellationToken) =>
-        _client.IssueCardAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.IssueCardAsync(request, Options(cancellationToken)));
 
     public Task<ReplaceCardResponse> ReplaceCardAsync(ReplaceCardRequest request, CancellationToken cancellationToken) =>
-        _client.ReplaceCardAsync(request, Options(cancellationToken)).ResponseAsync;
+        Call(_client.ReplaceCardAsync(request, Options(cancellationToken)));
 
     public void Dispose() => _channel.Dispose();
 
     private CallOptions Options(CancellationToken cancellationToken) => new(_headers, cancellationToken: cancellationToken);
+
+    // A refused server certificate surfaces as "see inner exception": say what was wrong instead.
+    private async Task<T> Call<T>(AsyncUnaryCall<T> call)
+    {
+        using (call)
+        {
+            try
+            {
+                return await call.ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (TlsFailures.IsHandshakeFailure(ex) && _tlsFailures.Last is { } reason)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, reason, ex.Status.DebugException));
+            }
+        }
+    }
 }

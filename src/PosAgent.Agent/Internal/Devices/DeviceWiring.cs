@@ -40,7 +40,7 @@ internal sealed class DeviceWiring : IDisposable
     }
 
     /// <summary>The receipt printer for the lane: the device when configured, else text files.</summary>
-    public IReceiptPrinter CreatePrinter(string dataDirectory, TimeProvider time, ILoggerFactory loggerFactory)
+    public IReceiptPrinter CreatePrinter(string dataDirectory, TimeProvider time, ILoggerFactory loggerFactory, bool groupReadable = false)
     {
         if (_options.PrinterPath is not { } path)
         {
@@ -55,6 +55,7 @@ internal sealed class DeviceWiring : IDisposable
             Transport = Transport(path, _options.PrinterBaud),
             Profile = profile,
             QueuePath = Path.Combine(dataDirectory, "print-queue.db"),
+            QueueFileMode = groupReadable ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead : UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
         var driver = new ReceiptPrinter(printerOptions, time, loggerFactory.CreateLogger<ReceiptPrinter>());
         _printer = new DevicePrinter(driver, profile);

@@ -161,16 +161,21 @@ internal sealed class AgentStore : IDisposable
         }
     }
 
-    public static AgentStore Open(string path, TimeProvider time)
+    public static AgentStore Open(string path, TimeProvider time, bool groupReadable = false)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
-            PosAgent.Storage.DurableFolder.Create(directory, PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
+            PosAgent.Storage.DurableFolder.Create(directory, groupReadable ? PosAgent.Storage.DurableFolder.OwnerAndGroupRead : PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
         }
 
-        // Card numbers and the terminal's history are in it: readable by the agent's user only.
-        PosAgent.Storage.DurableFolder.CreatePrivateFile(path);
+        // Card numbers and the terminal's history are in it: readable by the agent's user only,
+        // unless the operator lets the group read it (AgentOptions.DataGroupReadable).
+        var fileMode = groupReadable ? PosAgent.Storage.DurableFolder.GroupReadableFile : PosAgent.Storage.DurableFolder.PrivateFile;
+        PosAgent.Storage.DurableFolder.CreatePrivateFile(path, fileMode);
+
+        // Unpaid checks carry card numbers too; ATTACH would create the file 0644.
+        PosAgent.Storage.DurableFolder.CreatePrivateFile(OpenChecksPath(path), fileMode);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
