@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Playwright;
 using PosAgent.TestSupport;
 using static Microsoft.Playwright.Assertions;
@@ -99,6 +100,27 @@ public sealed class ConsoleBrowserTests(ChromiumFixture chromium)
         await lane.Page.GetByTestId("scenario-run").ClickAsync();
         await Expect(lane.Page.GetByTestId("scenario-result")).ToContainTextAsync("line 2");
         Assert.False(lane.Lane.Printer.Status.PaperNearEnd);
+    }
+
+    [Fact]
+    public async Task Receipts_AppearLiveNewestFirst_WithTheirImages()
+    {
+        await using var lane = await ConsoleLane.StartAsync(chromium.Browser);
+        await lane.OpenAsync();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(lane.Lane.Printer.TcpEndPoint!).WithTimeout();
+        byte[] logo = [0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x08, 0x00, .. Enumerable.Repeat((byte)0xF0, 16)]; // GS v 0: 16x8 dots
+        await tcp.GetStream().WriteAsync((byte[])[0x1B, 0x40, .. "LOGO BELOW"u8, 0x0A, .. logo, 0x1D, 0x56, 0x00, .. "SECOND"u8, 0x0A, 0x1D, 0x56, 0x01]);
+
+        var receipts = lane.Page.GetByTestId("receipt");
+        await Expect(receipts).ToHaveCountAsync(2);
+        await Expect(receipts.First).ToHaveAttributeAsync("data-number", "2");
+        await Expect(receipts.First.FrameLocator("iframe").Locator("body")).ToContainTextAsync("SECOND");
+        var first = receipts.Nth(1).FrameLocator("iframe");
+        await Expect(first.Locator("body")).ToContainTextAsync("LOGO BELOW");
+        await Expect(first.Locator("img")).ToHaveAttributeAsync("alt", "raster image 16x8 dots");
+        await Expect(first.Locator("img")).ToHaveJSPropertyAsync("naturalWidth", 16);
+        await Expect(receipts.First).ToContainTextAsync("partial cut");
     }
 
     [Fact]

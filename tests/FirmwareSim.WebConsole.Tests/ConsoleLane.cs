@@ -5,7 +5,7 @@ using PosAgent.TestSupport;
 namespace FirmwareSim.WebConsole.Tests;
 
 /// <summary>
-/// A lane (scanner on a pty at 9600 baud, printer on a pty at 115200 baud, 42 columns) in a test
+/// A lane (scanner on a pty at 9600 baud, printer on a pty at 115200 baud and a free TCP port, 42 columns) in a test
 /// folder of its own, its web console on a free loopback port, and a browser page on it.
 /// </summary>
 internal sealed class ConsoleLane : IAsyncDisposable
@@ -59,7 +59,7 @@ internal sealed class ConsoleLane : IAsyncDisposable
         {
             Directory = directory.Path,
             Scanner = new ScannerOptions { Baud = 9600, DefaultSymbology = Symbology.Code128 },
-            Printer = new PrinterOptions { Baud = 115200, CharsPerLine = 42 },
+            Printer = new PrinterOptions { Baud = 115200, CharsPerLine = 42, TcpPort = 0 },
         });
         var console = await WebConsoleServer.StartAsync(options ?? new WebConsoleOptions { LaneName = "lane-7" }, lane.Scanner, lane.Printer).WithTimeout();
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
