@@ -242,7 +242,7 @@ internal static class FirmwareSimCli
                     throw;
                 }
             }
-            else if (result.GetValue(WebToken) is not null || result.GetResult(WebBind) is not null)
+            else if (result.GetValue(WebToken) is not null || result.GetResult(WebBind) is { Implicit: false })
             {
                 await host.DisposeAsync().ConfigureAwait(false);
                 throw new ArgumentException("--web-bind and --web-token need --web PORT");
