@@ -111,6 +111,19 @@ internal sealed class ConsoleEventHub : IAsyncDisposable
                 return;
             }
 
+            bool watched;
+            lock (_gate)
+            {
+                watched = _pages.Count > 0;
+            }
+
+            if (!watched)
+            {
+                // Nobody to tell; a page that opens gets the state when it subscribes.
+                _lastState = string.Empty;
+                continue;
+            }
+
             var state = StateJson();
             if (state != _lastState)
             {
