@@ -92,6 +92,22 @@ public sealed class ConsoleBrowserTests(ChromiumFixture chromium)
     }
 
     [Fact]
+    public async Task Scenario_FailingExpect_MarksThatStepFailed()
+    {
+        await using var lane = await ConsoleLane.StartAsync(chromium.Browser);
+        await lane.OpenAsync();
+        await lane.Page.GetByTestId("scenario-text").FillAsync("cover open\nexpect status paper-out within 200ms\ncover closed\n");
+        await lane.Page.GetByTestId("scenario-run").ClickAsync();
+
+        await Expect(lane.Page.GetByTestId("scenario-result")).ToContainTextAsync("failed at line 2");
+        var steps = lane.Page.GetByTestId("scenario-steps").Locator("li");
+        await Expect(steps.Nth(0)).ToHaveClassAsync("done");
+        await Expect(steps.Nth(1)).ToHaveClassAsync("failed");
+        await Expect(steps.Nth(2)).ToHaveClassAsync("");
+        Assert.True(lane.Lane.Printer.Status.CoverOpen);
+    }
+
+    [Fact]
     public async Task Scenario_WithABadLine_IsRefusedNamingTheLine()
     {
         await using var lane = await ConsoleLane.StartAsync(chromium.Browser);
