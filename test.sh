@@ -18,6 +18,7 @@ APT_PACKAGES=(
   postgresql                             # the central service's scale-out store
   sqlite3                                # the backup commands of docs/operations.md (CLI tests run them)
   python3-fusepy fuse3                   # the power-cut filesystem of the PowerLoss tests (tests/PosAgent.TestSupport/PowerLoss)
+  chromium                               # the browser of the firmware-sim web console tests (Playwright launches /usr/bin/chromium; it downloads none)
 )
 # @grpc/grpc-js needs Node.js; the machines ship one with npm, so only add Debian's when it is absent.
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)

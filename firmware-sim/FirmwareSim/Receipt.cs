@@ -53,4 +53,10 @@ public sealed record Receipt(
 {
     /// <summary>The raster images printed, in order (Persian and other lines the code page could not carry).</summary>
     public IReadOnlyList<PrintedImage> Images { get; init; } = [];
+
+    /// <summary>
+    /// The ESC/POS bytes the printer interpreted for this receipt, from after the previous cut to
+    /// this cut inclusive (as received, so garbled when the baud differed; at most 1 MiB kept).
+    /// </summary>
+    public ReadOnlyMemory<byte> RawBytes { get; init; }
 }

@@ -39,6 +39,7 @@ public sealed class SimulatedPrinter : IAsyncDisposable
     private long _bytesPrinted;
     private int _drawerKicks;
     private int _lastClientBaud;
+    private volatile bool _baudMismatch;
     private double _slowdown = 1.0;
     private bool _stalled;
     private bool _plugged;
@@ -415,6 +416,7 @@ public sealed class SimulatedPrinter : IAsyncDisposable
             document.Blocks.OfType<NoticeBlock>().Any(n => n.Message == PaperOutNotice))
         {
             Images = [.. document.Blocks.OfType<ImageBlock>().Where(i => i.Bits is not null).Select(i => new PrintedImage(i.WidthDots, i.HeightDots, i.Bits!))],
+            RawBytes = document.Raw,
         };
         List<TaskCompletionSource<Receipt>> matched = [];
         lock (_gate)
@@ -504,12 +506,27 @@ public sealed class SimulatedPrinter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// True: the serial line behaves as if the client had set another baud (what it sends is received
+    /// as garbage, answers go back garbled), whatever the client set. TCP is not affected. Default false.
+    /// </summary>
+    public bool BaudMismatch
+    {
+        get => _baudMismatch;
+        set => _baudMismatch = value;
+    }
+
     /// <summary>True when the client's baud differs from the printer's (logs each change once).</summary>
     internal bool CheckBaud(int clientBaud)
     {
         if (clientBaud == 0)
         {
             return false;
+        }
+
+        if (_baudMismatch)
+        {
+            return true;
         }
 
         lock (_gate)

@@ -24,6 +24,7 @@ public sealed class SimulatedScanner : IAsyncDisposable
     private readonly LinePacer _pacer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _lastReportedBaud;
+    private volatile bool _baudMismatch;
 
     private SimulatedScanner(ScannerOptions options, TimeProvider time, ILogger logger)
     {
@@ -37,6 +38,16 @@ public sealed class SimulatedScanner : IAsyncDisposable
 
     /// <summary>The scanner's name.</summary>
     public string Name => _options.Name;
+
+    /// <summary>
+    /// True: the line behaves as if the client had set another baud (every frame arrives as garbage),
+    /// whatever the client set; the wrong-baud fault without reconfiguring the client. Default false.
+    /// </summary>
+    public bool BaudMismatch
+    {
+        get => _baudMismatch;
+        set => _baudMismatch = value;
+    }
 
     /// <summary>The stable path to open (a symlink to the current /dev/pts/N).</summary>
     public string LinkPath => _port.LinkPath;
@@ -172,6 +183,11 @@ public sealed class SimulatedScanner : IAsyncDisposable
         if (!_options.GarbleOnBaudMismatch)
         {
             return false;
+        }
+
+        if (_baudMismatch)
+        {
+            return true;
         }
 
         var client = _port.ClientBaud();

@@ -140,5 +140,40 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Baud 1234 is not supported", stderr);
     }
 
+    [Fact]
+    public async Task Lane_WebConsole_OnLoopbackServesThePageAndTheState()
+    {
+        using var process = Start("lane", "--dir", _dir.Path, "--no-tcp", "--web", "0");
+        try
+        {
+            var banner = await ReadUntilAsync(process, "Ctrl+C stops");
+            var console = banner.Single(l => l.StartsWith("console: http://127.0.0.1:", StringComparison.Ordinal))["console: ".Length..];
+            using var http = new HttpClient { BaseAddress = new Uri(console) };
+
+            Assert.Contains("firmware-sim", await http.GetStringAsync("/").WithTimeout(), StringComparison.Ordinal);
+            Assert.Contains(_dir.File("scanner"), await http.GetStringAsync("/api/state").WithTimeout(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync().WithTimeout(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Theory]
+    [InlineData("--web-bind", "0.0.0.0", "give --web-token")]
+    [InlineData("--web-token", "a-token-of-twenty-chars", "need --web PORT")]
+    public async Task Lane_WebConsoleBadOptions_ExitTwoWithTheProblem(string option, string value, string problem)
+    {
+        string[] args = option == "--web-bind"
+            ? ["lane", "--dir", _dir.Path, "--no-tcp", "--web", "0", option, value]
+            : ["lane", "--dir", _dir.Path, "--no-tcp", option, value];
+        var (code, _, stderr) = await RunToExitAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(problem, stderr, StringComparison.Ordinal);
+        Assert.False(Path.Exists(_dir.File("scanner")));
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -134,6 +134,43 @@ public sealed class ControlApiTests : IAsyncLifetime
         Assert.Contains("unplugged", error.Status.Detail);
     }
 
+    [Fact]
+    public async Task SetBaudMismatch_Scanner_FramesArriveGarbledUntilCleared()
+    {
+        using var port = new RawPort(_lane.Scanner.LinkPath, 9600);
+
+        var state = await _client.SetBaudMismatchAsync(new SetBaudMismatchRequest { Device = Device.Scanner, On = true }, Bounded).ResponseAsync;
+        var garbled = await _client.ScanAsync(new ScanRequest { Code = "96385074", Symbology = "ean8" }, Bounded).ResponseAsync;
+        Assert.True(state.Scanner.BaudMismatch);
+        Assert.False(state.Printer.BaudMismatch);
+        Assert.True(garbled.Garbled);
+        Assert.Equal(garbled.Frame.ToByteArray(), await port.ReadAsync(garbled.Frame.Length));
+        Assert.NotEqual("96385074\r", garbled.Frame.ToStringUtf8());
+
+        state = await _client.SetBaudMismatchAsync(new SetBaudMismatchRequest { Device = Device.All, On = false }, Bounded).ResponseAsync;
+        var clean = await _client.ScanAsync(new ScanRequest { Code = "96385074", Symbology = "ean8" }, Bounded).ResponseAsync;
+        Assert.False(state.Scanner.BaudMismatch);
+        Assert.False(clean.Garbled);
+        Assert.Equal("96385074\r"u8.ToArray(), await port.ReadAsync(9));
+        Assert.Equal("9600 8N1, suffix CR, default EAN-13", state.Scanner.Line);
+        Assert.StartsWith("9600 8N1, 48 columns", state.Printer.Line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Receipts_KeepTheRawBytesOfEachReceipt_SplitAtTheCut()
+    {
+        using var port = new RawPort(_lane.Printer.LinkPath!, 9600);
+        byte[] first = [0x1B, 0x40, .. "FIRST"u8, 0x0A, 0x1D, 0x56, 0x00];
+        byte[] second = [.. "SECOND"u8, 0x0A, 0x1B, 0x69];
+        port.Write([.. first, .. second]);
+
+        var one = await _lane.Printer.WaitForReceiptAsync(1).WithTimeout();
+        var two = await _lane.Printer.WaitForReceiptAsync(2).WithTimeout();
+
+        Assert.Equal(first, one.RawBytes.ToArray());
+        Assert.Equal(second, two.RawBytes.ToArray());
+    }
+
     public async Task DisposeAsync()
     {
         _channel.Dispose();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using FirmwareSim.Scenarios;
+using FirmwareSim.WebConsole;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -28,6 +29,9 @@ internal static class FirmwareSimCli
     private static readonly Option<string?> Output = new("--output") { Description = "Folder for receipt files (default: DIR/receipts for a lane, ./receipts alone)" };
     private static readonly Option<string?> Dir = new("--dir") { Description = "Folder for the lane's links and receipts (default $TMPDIR/firmware-sim/lane)" };
     private static readonly Option<string?> Control = new("--control") { Description = "Serve the gRPC control API on this Unix socket path or 127.0.0.1 port" };
+    private static readonly Option<int?> Web = new("--web") { Description = "Serve the web console on this TCP port (0 = any free port), on 127.0.0.1 unless --web-bind says otherwise" };
+    private static readonly Option<string> WebBind = new("--web-bind") { Description = "Address the web console binds; any but a loopback address needs --web-token", DefaultValueFactory = _ => "127.0.0.1" };
+    private static readonly Option<string?> WebToken = new("--web-token") { Description = "Secret the browser must present (open the console once as .../?token=SECRET); at least 16 characters" };
     private static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Log every scan, status change and receipt at debug detail" };
     private static readonly Option<bool> KeepRunning = new("--keep-running") { Description = "After the scenario, keep the devices up with the prompt until Ctrl+C" };
     private static readonly Argument<FileInfo> ScenarioFile = new("file") { Description = "The scenario file (see docs/firmware-sim.md)" };
@@ -40,13 +44,13 @@ internal static class FirmwareSimCli
             Start a device or a lane, point the agent at the printed paths, then type codes to scan them and
             commands to inject faults (type help). Ctrl+C stops and removes the device paths.
             """);
-        var scanner = new Command("scanner", "Start one scanner on a pseudo-terminal") { ScannerLink, ScannerBaud, Suffix, Aim, Prefix, DefaultSymbology, NoPacing, Control, Verbose };
+        var scanner = new Command("scanner", "Start one scanner on a pseudo-terminal") { ScannerLink, ScannerBaud, Suffix, Aim, Prefix, DefaultSymbology, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         scanner.SetAction((result, ct) => RunAsync(result, ScannerOnly: true, PrinterOnly: false, ct));
-        var printer = new Command("printer", "Start one ESC/POS printer on a pseudo-terminal and TCP port 9100") { PrinterLink, PrinterBaud, TcpPort, NoTcp, NoSerial, TcpBind, Buffer, Width, Output, NoPacing, Control, Verbose };
+        var printer = new Command("printer", "Start one ESC/POS printer on a pseudo-terminal and TCP port 9100") { PrinterLink, PrinterBaud, TcpPort, NoTcp, NoSerial, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         printer.SetAction((result, ct) => RunAsync(result, ScannerOnly: false, PrinterOnly: true, ct));
-        var lane = new Command("lane", "Start a scanner and a printer together") { Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Verbose };
+        var lane = new Command("lane", "Start a scanner and a printer together") { Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         lane.SetAction((result, ct) => RunAsync(result, ScannerOnly: false, PrinterOnly: false, ct));
-        var scenario = new Command("run-scenario", "Start a lane, run a scenario file (scans, waits, faults, expectations), exit 0 if it held") { ScenarioFile, Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Verbose, KeepRunning };
+        var scenario = new Command("run-scenario", "Start a lane, run a scenario file (scans, waits, faults, expectations), exit 0 if it held") { ScenarioFile, Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose, KeepRunning };
         scenario.SetAction(RunScenarioAsync);
         root.Subcommands.Add(scanner);
         root.Subcommands.Add(printer);
@@ -210,6 +214,38 @@ internal static class FirmwareSimCli
                     await host.DisposeAsync().ConfigureAwait(false);
                     throw;
                 }
+            }
+
+            if (result.GetValue(Web) is { } webPort)
+            {
+                if (!IPAddress.TryParse(result.GetValue(WebBind), out var webBind))
+                {
+                    await host.DisposeAsync().ConfigureAwait(false);
+                    throw new ArgumentException($"--web-bind: '{result.GetValue(WebBind)}' is not an IP address");
+                }
+
+                try
+                {
+                    await host.StartWebConsoleAsync(
+                        new WebConsoleOptions
+                        {
+                            Address = webBind,
+                            Port = webPort,
+                            Token = result.GetValue(WebToken),
+                            LaneName = dir is null ? (withScanner ? "scanner" : "printer") : Path.GetFileName(dir),
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await host.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+            else if (result.GetValue(WebToken) is not null || result.GetResult(WebBind) is { Implicit: false })
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+                throw new ArgumentException("--web-bind and --web-token need --web PORT");
             }
 
             host.PrintPaths();

@@ -1,5 +1,6 @@
 using FirmwareSim.Control;
 using FirmwareSim.Scenarios;
+using FirmwareSim.WebConsole;
 using Microsoft.Extensions.Logging;
 
 namespace FirmwareSim.Cli;
@@ -8,11 +9,19 @@ namespace FirmwareSim.Cli;
 internal sealed class SimHost(SimulatedScanner? scanner, SimulatedPrinter? printer, ILoggerFactory loggers) : IAsyncDisposable
 {
     private ControlServer? _control;
+    private WebConsoleServer? _web;
+    private bool _webToken;
 
     public SimCommandRunner Runner { get; } = new(scanner, printer, Console.Out);
 
     public async Task StartControlAsync(string endpoint, CancellationToken cancellationToken) =>
         _control = await ControlServer.StartAsync(endpoint, scanner, printer, loggers, cancellationToken).ConfigureAwait(false);
+
+    public async Task StartWebConsoleAsync(WebConsoleOptions options, CancellationToken cancellationToken)
+    {
+        _web = await WebConsoleServer.StartAsync(options, scanner, printer, loggers, cancellationToken).ConfigureAwait(false);
+        _webToken = !string.IsNullOrEmpty(options.Token);
+    }
 
     public void PrintPaths()
     {
@@ -39,6 +48,11 @@ internal sealed class SimHost(SimulatedScanner? scanner, SimulatedPrinter? print
         if (_control is not null)
         {
             Console.Out.WriteLine($"control: {_control.Address}");
+        }
+
+        if (_web is not null)
+        {
+            Console.Out.WriteLine(_webToken ? $"console: {_web.Address}?token=(your --web-token)" : $"console: {_web.Address}");
         }
 
         Console.Out.WriteLine("Type a code to scan it, help for commands; Ctrl+C stops.");
@@ -102,6 +116,11 @@ internal sealed class SimHost(SimulatedScanner? scanner, SimulatedPrinter? print
 
     public async ValueTask DisposeAsync()
     {
+        if (_web is not null)
+        {
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_control is not null)
         {
             await _control.DisposeAsync().ConfigureAwait(false);

@@ -57,6 +57,8 @@ internal sealed class EscPosInterpreter
     private char _qrEcc = 'L';
     private byte[] _qrData = [];
     private StoredGraphics? _storedGraphics;
+    private readonly RawRecorder _raw = new();
+    private (ReceiptDocument Document, bool Partial)? _cut;
 
     static EscPosInterpreter() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
@@ -105,6 +107,7 @@ internal sealed class EscPosInterpreter
         if (_skipRemaining > 0)
         {
             var skip = (int)Math.Min(_skipRemaining, data.Length);
+            _raw.Add(data[..skip]);
             _skipRemaining -= skip;
             Offset += skip;
             data = data[skip..];
@@ -142,11 +145,15 @@ internal sealed class EscPosInterpreter
             {
                 // A command announced more data than arrived: skip the rest as it comes.
                 _skipRemaining = used - span.Length;
+                _raw.Add(span);
+                DeliverCut();
                 Offset += span.Length;
                 pos = work.Length;
                 break;
             }
 
+            _raw.Add(span[..used]);
+            DeliverCut();
             Offset += used;
             pos += used;
         }
@@ -997,7 +1004,21 @@ internal sealed class EscPosInterpreter
         FlushLine(force: false);
         var document = _document;
         _document = new ReceiptDocument();
-        _sink.Cut(document, partial);
+
+        // Handed over once the cut command's own bytes are recorded (DeliverCut), so the receipt's raw bytes end with it.
+        _cut = (document, partial);
+    }
+
+    private void DeliverCut()
+    {
+        if (_cut is not { } cut)
+        {
+            return;
+        }
+
+        _cut = null;
+        cut.Document.Raw = _raw.Take();
+        _sink.Cut(cut.Document, cut.Partial);
     }
 
     private void Report(string message) => _sink.Diagnostic(Offset, message);
@@ -1013,4 +1034,30 @@ internal sealed class EscPosInterpreter
     }
 
     private sealed record StoredGraphics(int Width, int Height, byte[] Bits);
+
+    /// <summary>
+    /// The bytes received since the last cut, for the receipt's raw download; bounded so a host that
+    /// never cuts cannot grow it without end (the bytes past the bound are counted, not kept).
+    /// </summary>
+    private sealed class RawRecorder
+    {
+        private const int MaxBytes = 1 << 20;
+        private readonly MemoryStream _bytes = new();
+
+        public void Add(ReadOnlySpan<byte> data)
+        {
+            var room = MaxBytes - (int)_bytes.Length;
+            if (room > 0)
+            {
+                _bytes.Write(data[..Math.Min(room, data.Length)]);
+            }
+        }
+
+        public byte[] Take()
+        {
+            var bytes = _bytes.ToArray();
+            _bytes.SetLength(0);
+            return bytes;
+        }
+    }
 }

@@ -59,5 +59,8 @@ internal sealed class ReceiptDocument
 
     public bool IsEmpty => _blocks.Count == 0;
 
+    /// <summary>The bytes the printer interpreted for this receipt, the cut command included (at most 1 MiB).</summary>
+    public byte[] Raw { get; set; } = [];
+
     public void Add(ReceiptBlock block) => _blocks.Add(block);
 }
