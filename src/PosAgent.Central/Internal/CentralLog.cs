@@ -34,4 +34,10 @@ internal static partial class CentralLog
 
     [LoggerMessage(10, LogLevel.Information, "Central service listening on {Urls} (store: {Store}, schema version {Schema})")]
     public static partial void Listening(ILogger logger, string urls, string store, int schema);
+
+    [LoggerMessage(11, LogLevel.Error, "Store unreachable, health NOT_SERVING: {Reason}")]
+    public static partial void StoreUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "Store reachable, health SERVING")]
+    public static partial void StoreReachable(ILogger logger);
 }
