@@ -129,7 +129,7 @@ public sealed class AgentHost : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
-            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>());
+            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>()).AddJsonTranscoding();
             builder.Services.AddGrpcReflection();
             builder.Services.AddSingleton(new ChecksApi(checks, receipts));
             builder.Services.AddSingleton(new MembersApi(members));
@@ -141,12 +141,12 @@ public sealed class AgentHost : IAsyncDisposable
             {
                 if (options.ResolvedSocketPath.Length > 0)
                 {
-                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath);
+                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath, acceptHttp1: true);
                 }
 
                 if (options.TcpPort is { } port)
                 {
-                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port);
+                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port, acceptHttp1: true);
                 }
             });
             var app = builder.Build();
