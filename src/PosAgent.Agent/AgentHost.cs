@@ -37,9 +37,12 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly ILogger _logger;
     private int _disposed;
 
-    private AgentHost(WebApplication app, AgentOptions options, ILogger logger, AgentParts parts)
+    private readonly AgentHealth _health;
+
+    private AgentHost(WebApplication app, AgentOptions options, ILogger logger, AgentParts parts, AgentHealth health)
     {
         _app = app;
+        _health = health;
         Options = options;
         _logger = logger;
         Parts = parts;
@@ -102,6 +105,8 @@ public sealed class AgentHost : IAsyncDisposable
             checks.RestoreOpenChecks();
             var members = new MemberService(gateway, cards, checks, store, sync, time, options);
             var devices = new DeviceBoard();
+            var healthService = new HealthServiceImpl();
+            var health = new AgentHealth(healthService, devices);
             var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
             owned.Add(wiring);
             var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory, options.DataGroupReadable);
@@ -124,24 +129,24 @@ public sealed class AgentHost : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
-            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>());
+            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>()).AddJsonTranscoding();
             builder.Services.AddGrpcReflection();
             builder.Services.AddSingleton(new ChecksApi(checks, receipts));
             builder.Services.AddSingleton(new MembersApi(members));
             builder.Services.AddSingleton(terminalApi);
-            builder.Services.AddSingleton<HealthServiceImpl>();
+            builder.Services.AddSingleton(healthService);
             builder.Services.AddSingleton(time);
             builder.Services.AddEmbeddedHostLifetime();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 if (options.ResolvedSocketPath.Length > 0)
                 {
-                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath);
+                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath, acceptHttp1: true);
                 }
 
                 if (options.TcpPort is { } port)
                 {
-                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port);
+                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port, acceptHttp1: true);
                 }
             });
             var app = builder.Build();
@@ -150,8 +155,8 @@ public sealed class AgentHost : IAsyncDisposable
             app.MapGrpcService<TerminalApi>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
-            AgentHealth.MarkServing(app.Services.GetRequiredService<HealthServiceImpl>());
-            var host = new AgentHost(app, options, logger, parts);
+            health.StoreOpen();
+            var host = new AgentHost(app, options, logger, parts, health);
             host._owned.AddRange(owned);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             host.AfterStart();
@@ -201,7 +206,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
 
         AgentLog.Stopping(_logger);
-        AgentHealth.MarkNotServing(_app.Services.GetRequiredService<HealthServiceImpl>());
+        _health.Stopping();
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -60,6 +60,12 @@ public sealed class CentralOptions
     /// <summary>How often WatchChanges polls the store for changes made by other instances. Default 1 s.</summary>
     public TimeSpan ChangePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the health service probes the store (a probe slower than this counts as a failure);
+    /// health is NOT_SERVING while the store does not answer. Default 5 s.
+    /// </summary>
+    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the scheduler runs the jobs (each does a period at most once). Default 15 minutes; zero disables the scheduler.</summary>
     public TimeSpan JobInterval { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -121,6 +127,11 @@ public sealed class CentralOptions
         if (ChangePollInterval <= TimeSpan.Zero)
         {
             problems.Add($"ChangePollInterval must be positive (was {ChangePollInterval})");
+        }
+
+        if (HealthProbeInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"HealthProbeInterval must be positive (was {HealthProbeInterval})");
         }
 
         if (JobInterval < TimeSpan.Zero)

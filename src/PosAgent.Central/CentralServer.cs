@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,12 +27,14 @@ public sealed class CentralServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CentralComponents _components;
     private readonly JobScheduler? _scheduler;
+    private readonly CentralHealth _health;
 
-    private CentralServer(WebApplication app, CentralComponents components, JobScheduler? scheduler)
+    private CentralServer(WebApplication app, CentralComponents components, JobScheduler? scheduler, CentralHealth health)
     {
         _app = app;
         _components = components;
         _scheduler = scheduler;
+        _health = health;
     }
 
     /// <summary>The addresses Kestrel listens on (ports resolved when 0 was asked).</summary>
@@ -41,6 +42,8 @@ public sealed class CentralServer : IAsyncDisposable
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     public ILoyaltyStore Store => _components.Store;
+
+    internal CentralHealth Health => _health;
 
     public static async Task<CentralServer> StartAsync(CentralOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -94,24 +97,26 @@ public sealed class CentralServer : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PosAgent.Central");
         var components = await CentralComponents.OpenAsync(options, time, logger, cancellationToken).ConfigureAwait(false);
         opened = components;
+        var health = new CentralHealth(app.Services.GetRequiredService<HealthServiceImpl>(), components.Store, time, options.HealthProbeInterval, logger);
         try
         {
             app.MapGrpcService<TerminalGrpcService>();
             app.MapGrpcService<AdminGrpcService>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
-            CentralHealth.Track(app.Services.GetRequiredService<HealthServiceImpl>(), HealthCheckResponse.Types.ServingStatus.Serving);
+            health.Start();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            await health.DisposeAsync().ConfigureAwait(false);
             await components.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
         var scheduler = options.JobInterval > TimeSpan.Zero ? new JobScheduler(components.Jobs, time, options.JobInterval, logger) : null;
-        var server = new CentralServer(app, components, scheduler);
+        var server = new CentralServer(app, components, scheduler, health);
         CentralLog.Listening(logger, string.Join(", ", server.Addresses), LoyaltyStores.IsPostgres(options.ResolvedStore) ? "PostgreSQL" : options.ResolvedStore, await components.Store.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false));
         return server;
     }
@@ -125,7 +130,7 @@ public sealed class CentralServer : IAsyncDisposable
             await _scheduler.DisposeAsync().ConfigureAwait(false);
         }
 
-        CentralHealth.Track(_app.Services.GetRequiredService<HealthServiceImpl>(), HealthCheckResponse.Types.ServingStatus.NotServing);
+        await _health.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _components.DisposeAsync().ConfigureAwait(false);

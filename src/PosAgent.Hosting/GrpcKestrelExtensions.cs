@@ -27,13 +27,15 @@ public sealed class GrpcTlsOptions
 public static class GrpcKestrelExtensions
 {
     /// <summary>
-    /// h2c (HTTP/2 without TLS) on a TCP address. Protocols must be exactly Http2: without TLS there is no
-    /// ALPN, and Http1AndHttp2 would serve HTTP/1.1 only. Port 0 picks a free port.
+    /// h2c (HTTP/2 without TLS) on a TCP address. Protocols are exactly Http2: without TLS there is no
+    /// ALPN, and Http1AndHttp2 would serve HTTP/1.1 only. With <paramref name="acceptHttp1"/>, HTTP/1.1
+    /// too (for HTTP/JSON clients), the protocol told by the first bytes (<see cref="CleartextProtocolDetection"/>).
+    /// Port 0 picks a free port.
     /// </summary>
-    public static KestrelServerOptions ListenGrpc(this KestrelServerOptions kestrel, IPAddress address, int port)
+    public static KestrelServerOptions ListenGrpc(this KestrelServerOptions kestrel, IPAddress address, int port, bool acceptHttp1 = false)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
-        kestrel.Listen(address, port, l => l.Protocols = HttpProtocols.Http2);
+        kestrel.Listen(address, port, l => Configure(kestrel, l, acceptHttp1));
         return kestrel;
     }
 
@@ -42,10 +44,10 @@ public static class GrpcKestrelExtensions
         kestrel.ListenGrpc(IPAddress.Loopback, port);
 
     /// <summary>
-    /// h2c on a Unix domain socket. A stale socket file left by a crashed process is removed first;
-    /// the folder is created if missing.
+    /// h2c on a Unix domain socket (and HTTP/1.1 with <paramref name="acceptHttp1"/>, as in <see cref="ListenGrpc"/>).
+    /// A stale socket file left by a crashed process is removed first; the folder is created if missing.
     /// </summary>
-    public static KestrelServerOptions ListenGrpcUnixSocket(this KestrelServerOptions kestrel, string socketPath)
+    public static KestrelServerOptions ListenGrpcUnixSocket(this KestrelServerOptions kestrel, string socketPath, bool acceptHttp1 = false)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
@@ -73,8 +75,21 @@ public static class GrpcKestrelExtensions
             File.Delete(full);
         }
 
-        kestrel.ListenUnixSocket(full, l => l.Protocols = HttpProtocols.Http2);
+        kestrel.ListenUnixSocket(full, l => Configure(kestrel, l, acceptHttp1));
         return kestrel;
+    }
+
+    private static void Configure(KestrelServerOptions kestrel, ListenOptions listen, bool acceptHttp1)
+    {
+        if (acceptHttp1)
+        {
+            kestrel.AllowAlternateSchemes = true;
+            listen.UseHttp1AndHttp2PriorKnowledge();
+        }
+        else
+        {
+            listen.Protocols = HttpProtocols.Http2;
+        }
     }
 
     /// <summary>

@@ -27,9 +27,10 @@ public sealed class IntegrationGuideExampleTests
         var protoc = await ExternalProcess.RunAsync("protoc", [
             "-I", Path.Combine(RealAgent.RepoRoot, "protos"),
             "-I", WellKnownProtos.IncludeDirectory,
+            "-I", WellKnownProtos.GoogleApiIncludeDirectory,
             "--python_out=" + stubs.Path, "--grpc_python_out=" + stubs.Path,
             "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
-            Path.Combine(RealAgent.RepoRoot, "protos", "posagent", "v1", "agent.proto"),
+            Path.Combine(RealAgent.RepoRoot, "protos", "posagent", "v1", "agent.proto"), .. WellKnownProtos.GoogleApiFiles,
         ]);
         Assert.True(protoc.ExitCode == 0, "protoc failed (./test.sh installs protobuf-compiler and protobuf-compiler-grpc; google/protobuf/*.proto come from Grpc.Tools): " + protoc.Error);
         await using var agent = await RealAgent.StartAsync();
@@ -56,6 +57,22 @@ public sealed class IntegrationGuideExampleTests
         AssertCheckoutTranscript(run.Output, "INVALID_ARGUMENT");
     }
 
+    [Fact]
+    public async Task CurlExample_RealAgent_HttpJsonQuoteCommitAndRefusal()
+    {
+        await using var agent = await RealAgent.StartAsync();
+
+        var run = await ExternalProcess.RunAsync("bash", [Path.Combine(Examples, "curl", "checkout.sh"), agent.SocketPath, RealAgent.Card]);
+
+        Assert.True(run.ExitCode == 0, "curl example failed (./test.sh installs curl): " + run.Output + run.Error);
+        Assert.Contains("agent cli-test-lane: 0 operations pending", run.Output, StringComparison.Ordinal);
+        // The same validation and message as over gRPC, as JSON with the status code (3: INVALID_ARGUMENT).
+        Assert.Matches(@"refused as expected: \{""code"":3,""message"":""unit_price_minor: -1 is negative[^""]*"",""details"":\[\]\}", run.Output);
+        Assert.Matches(@"earns [1-9]\d*, may spend up to \d+", run.Output);
+        Assert.Matches(@"committed [0-9a-f-]{36}: earned [1-9]\d*, balance \d+", run.Output);
+        Assert.Matches(@"OK [0-9a-f-]{36}", run.Output);
+    }
+
     private static void AssertCheckoutTranscript(string output, string invalidArgumentName)
     {
         Assert.Contains("agent cli-test-lane: central ", output, StringComparison.Ordinal);
@@ -73,6 +90,7 @@ public sealed class IntegrationGuideTextTests
     [InlineData("csharp/Checkout.cs")]
     [InlineData("python/checkout.py")]
     [InlineData("node/checkout.js")]
+    [InlineData("curl/checkout.sh")]
     public void IntegrationGuide_Example_IsQuotedVerbatim(string example)
     {
         var guide = File.ReadAllText(Path.Combine(RealAgent.RepoRoot, "docs", "integration-guide.md"));

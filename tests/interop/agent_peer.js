@@ -19,8 +19,10 @@ function parseArgs() {
 const DEADLINE_MS = 20000;
 const args = parseArgs();
 const target = 'unix://' + args.socket;
+// agent.proto imports google/api/annotations.proto (its HTTP/JSON rules); protobufjs ships a copy.
+const googleApi = path.dirname(require.resolve('protobufjs/package.json'));
 const definition = protoLoader.loadSync(path.join(args.protos, 'posagent/v1/agent.proto'), {
-  includeDirs: [args.protos, args.wkt], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
+  includeDirs: [args.protos, args.wkt, googleApi], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
 });
 const v1 = grpc.loadPackageDefinition(definition).posagent.v1;
 const { health, reflection } = require('./peer_common')(grpc, target);

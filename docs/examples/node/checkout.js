@@ -7,8 +7,11 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const protos = path.join(__dirname, '..', '..', '..', 'protos');
+// agent.proto imports google/api/annotations.proto (its HTTP/JSON rules); protobufjs, which
+// proto-loader installs, ships a copy.
+const googleApi = path.dirname(require.resolve('protobufjs/package.json'));
 const definition = protoLoader.loadSync(path.join(protos, 'posagent/v1/agent.proto'), {
-  includeDirs: [protos],
+  includeDirs: [protos, googleApi],
   longs: Number, // int64 money and points as numbers (they stay far below 2^53)
   enums: String,
   defaults: true,

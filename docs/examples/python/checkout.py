@@ -2,11 +2,14 @@
 """A checkout against the PosAgent local API, in Python (python3-grpcio).
 
 Generate the stubs first (once), from the repository root (google/protobuf/*.proto come from
-the Grpc.Tools package that `dotnet build` restores, or from Debian's libprotobuf-dev in /usr/include):
+the Grpc.Tools package that `dotnet build` restores, or from Debian's libprotobuf-dev in /usr/include;
+google/api/*.proto from the Google.Api.CommonProtos package, restored the same way):
     mkdir -p /tmp/posagent-py
-    protoc -I protos -I ~/.nuget/packages/grpc.tools/2.85.0/build/native/include \
+    GOOGLE_API=~/.nuget/packages/google.api.commonprotos/2.15.0/content/protos
+    protoc -I protos -I ~/.nuget/packages/grpc.tools/2.85.0/build/native/include -I $GOOGLE_API \
         --python_out=/tmp/posagent-py --grpc_python_out=/tmp/posagent-py \
-        --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin protos/posagent/v1/agent.proto
+        --plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin protos/posagent/v1/agent.proto \
+        $GOOGLE_API/google/api/annotations.proto $GOOGLE_API/google/api/http.proto
 Run:
     PYTHONPATH=/tmp/posagent-py /usr/bin/python3 docs/examples/python/checkout.py SOCKET CARD
 """

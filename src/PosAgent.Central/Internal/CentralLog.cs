@@ -40,4 +40,10 @@ internal static partial class CentralLog
 
     [LoggerMessage(12, LogLevel.Warning, "Refused {Count} calls without a valid credential from {Peers} peer(s) over their allowance in the last {Interval} (most from {TopPeer}: {TopCount})")]
     public static partial void UnauthenticatedRefusedSummary(ILogger logger, long count, int peers, TimeSpan interval, string topPeer, long topCount);
+
+    [LoggerMessage(13, LogLevel.Error, "Store unreachable, health NOT_SERVING: {Reason}")]
+    public static partial void StoreUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(14, LogLevel.Information, "Store reachable, health SERVING")]
+    public static partial void StoreReachable(ILogger logger);
 }

@@ -36,10 +36,10 @@ public sealed class ForeignPeerAgentTests : IAsyncLifetime
         var stubs = _dir.File("stubs");
         Directory.CreateDirectory(stubs);
         var protoc = await ForeignProcess.RunAsync("protoc", [
-            "-I", Protos, "-I", WellKnownProtos.IncludeDirectory,
+            "-I", Protos, "-I", WellKnownProtos.IncludeDirectory, "-I", WellKnownProtos.GoogleApiIncludeDirectory,
             "--python_out=" + stubs, "--grpc_python_out=" + stubs,
             "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
-            Path.Combine(Protos, "posagent", "v1", "agent.proto"),
+            Path.Combine(Protos, "posagent", "v1", "agent.proto"), .. WellKnownProtos.GoogleApiFiles,
         ]);
         Assert.True(protoc.ExitCode == 0, "protoc failed (./test.sh installs protobuf-compiler and protobuf-compiler-grpc): " + protoc.Error);
 

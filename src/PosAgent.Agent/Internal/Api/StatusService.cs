@@ -14,12 +14,17 @@ internal sealed class DeviceBoard
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DeviceStatus> _devices = new(StringComparer.Ordinal);
 
+    /// <summary>Raised after each <see cref="Set"/>, on the reporting driver's thread (health follows it).</summary>
+    public event Action? Changed;
+
     public void Set(DeviceStatus status)
     {
         lock (_gate)
         {
             _devices[status.Name] = status;
         }
+
+        Changed?.Invoke();
     }
 
     public IReadOnlyList<DeviceStatus> All
