@@ -56,7 +56,8 @@ public static class CentralCli
             var maxBatch = new Option<int?>("--max-batch") { Description = "Most transactions one SubmitTransactions call may carry (default 500; 1..10000)" };
             var rateLimit = new Option<int?>("--rate-limit") { Description = "Transactions per second each terminal may submit (default 5000)" };
             var rateBurst = new Option<int?>("--rate-burst") { Description = "Transactions a terminal may submit at once above the rate (default 10000)" };
-            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst };
+            var holdTtl = new Option<TimeSpan?>("--redemption-hold-ttl") { Description = "How long points authorized online stay reserved for their sale (default 00:15:00)" };
+            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst, holdTtl };
             command.SetAction(async (parse, ct) => await Guarded(async () =>
             {
                 var options = Options(parse);
@@ -76,6 +77,7 @@ public static class CentralCli
                 options.MaxBatchSize = parse.GetValue(maxBatch) ?? options.MaxBatchSize;
                 options.RateLimitPerSecond = parse.GetValue(rateLimit) ?? options.RateLimitPerSecond;
                 options.RateLimitBurst = parse.GetValue(rateBurst) ?? options.RateLimitBurst;
+                options.RedemptionHoldTtl = parse.GetValue(holdTtl) ?? options.RedemptionHoldTtl;
 
                 // From here on SIGTERM stops the service cleanly, even while it starts.
                 using var shutdown = EmbeddedHosting.ListenForShutdown(ct);

@@ -34,4 +34,7 @@ internal static partial class CentralLog
 
     [LoggerMessage(10, LogLevel.Information, "Central service listening on {Urls} (store: {Store}, schema version {Schema})")]
     public static partial void Listening(ILogger logger, string urls, string store, int schema);
+
+    [LoggerMessage(11, LogLevel.Debug, "Redemption on card {Card} authorized: {Points} points held for {AuthorizationId}")]
+    public static partial void RedemptionHeld(ILogger logger, string card, string authorizationId, long points);
 }
