@@ -38,6 +38,9 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
     public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) =>
         _client.AuthorizeRedemptionAsync(request, Options(cancellationToken)).ResponseAsync;
 
+    public Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken) =>
+        _client.ReleaseRedemptionAsync(request, Options(cancellationToken)).ResponseAsync;
+
     public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) =>
         _client.GetCardSnapshotAsync(request, Options(cancellationToken)).ResponseAsync;
 
