@@ -30,6 +30,9 @@ public sealed class ConcurrentRedemptionTests : IAsyncLifetime
             o.TerminalId = "lane-redeem";
             o.CentralAddress = _central.Address;
             o.CentralToken = token;
+            // The central service must answer the authorizations even on a loaded machine: a
+            // slow answer would turn an online commit into an offline one.
+            o.Sync.OnlineBudget = TimeSpan.FromSeconds(20);
         });
     }
 
