@@ -147,6 +147,8 @@ internal static class DrainBenchmark
 
         public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<PullChangesResponse> PullChangesAsync(PullChangesRequest request, CancellationToken cancellationToken) => Task.FromResult(new PullChangesResponse { NextCursor = request.AfterCursor });

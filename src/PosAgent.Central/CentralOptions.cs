@@ -72,6 +72,14 @@ public sealed class CentralOptions
     /// <summary>How far back a job catches up missed periods. Default 62 days.</summary>
     public TimeSpan JobCatchUpLimit { get; set; } = TimeSpan.FromDays(62);
 
+    /// <summary>
+    /// How long the points an online authorization (AuthorizeRedemption) promised stay reserved
+    /// for the sale that quotes its id. The sale normally follows within seconds; a hold outlives
+    /// a terminal that lost its connection after authorizing only by this much, then the points
+    /// are free again. Default 15 minutes; 10 seconds..1 day.
+    /// </summary>
+    public TimeSpan RedemptionHoldTtl { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The store connection setting after defaults.</summary>
     public string ResolvedStore => Store ?? Path.Combine(StateDirectory, "central.db");
 
@@ -142,6 +150,11 @@ public sealed class CentralOptions
         if (JobCatchUpLimit < TimeSpan.FromDays(1))
         {
             problems.Add($"JobCatchUpLimit must be at least 1 day (was {JobCatchUpLimit})");
+        }
+
+        if (RedemptionHoldTtl < TimeSpan.FromSeconds(10) || RedemptionHoldTtl > TimeSpan.FromDays(1))
+        {
+            problems.Add($"RedemptionHoldTtl must be 10 seconds..1 day (was {RedemptionHoldTtl})");
         }
 
         if (ProgramsDirectory is not null && !Directory.Exists(ProgramsDirectory))

@@ -142,6 +142,43 @@ public sealed class LoyaltyEngine
         };
     }
 
+    /// <summary>
+    /// The state as if the promised spends were already applied: their points taken from the lots
+    /// they would come from (earliest expiry first, usable at their time) and each counted as a
+    /// redeeming order, so a quote on the result leaves room only for what is not promised yet.
+    /// For limits only: the result is never stored.
+    /// </summary>
+    public AccountState WithPromised(AccountState state, IReadOnlyCollection<PromisedSpend> promised)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(promised);
+        if (promised.Count == 0)
+        {
+            return state;
+        }
+
+        var ledger = new Ledger(state);
+        foreach (var spend in promised.Where(p => p.Points > 0).OrderBy(p => p.At))
+        {
+            ledger.Take(spend.Points, spend.At, usableOnly: true, LotChangeKind.Consumed, null, null);
+            var order = new OrderRecord
+            {
+                TransactionId = "promised:" + spend.Id,
+                At = spend.At,
+                TotalMinor = 0,
+                MoneyMinor = 0,
+                PointsSpent = spend.Points,
+                PointsEarned = 0,
+                Lines = [],
+            };
+            // Orders stay in time order: the daily counter walks them newest first.
+            var index = ledger.Orders.FindLastIndex(o => o.At <= spend.At) + 1;
+            ledger.Orders.Insert(index, order);
+        }
+
+        return state with { Lots = [.. ledger.Lots], Orders = [.. ledger.Orders] };
+    }
+
     /// <summary>Commits a sale: spends points (earliest expiry first), credits earned lots, updates the tier.</summary>
     public OperationResult ApplySale(AccountState state, SaleRequest sale)
     {

@@ -131,3 +131,10 @@ public sealed record RewardRequest
     /// <summary>The customer has an unpaid bill (RT-R6).</summary>
     public bool CustomerOwesMoney { get; init; }
 }
+
+/// <summary>
+/// Points promised but not yet in the ledger: an online authorization the central service holds,
+/// or a sale a terminal committed and has not synced. It counts as a redeeming order at
+/// <see cref="At"/> spending <see cref="Points"/> (see <see cref="LoyaltyEngine.WithPromised"/>).
+/// </summary>
+public sealed record PromisedSpend(string Id, DateTimeOffset At, long Points);

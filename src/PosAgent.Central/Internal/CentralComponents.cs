@@ -19,7 +19,7 @@ internal sealed class CentralComponents : IAsyncDisposable
         var validator = new RequestValidator(time, options);
         Credentials = new CredentialService(store, time, options.CredentialCacheTtl);
         Ledger = new LedgerService(store, Programs, validator, time, logger);
-        Accounts = new AccountService(store, Programs, Feed, validator, time, logger);
+        Accounts = new AccountService(store, Programs, Feed, validator, time, logger, options.RedemptionHoldTtl);
         Jobs = new JobRunner(store, Programs, Feed, options, time, logger);
         Reports = new ReportService(store, Programs);
         Guard = new CallGuard(Credentials, options, time, logger);

@@ -46,4 +46,7 @@ internal static partial class CentralLog
 
     [LoggerMessage(14, LogLevel.Information, "Store reachable, health SERVING")]
     public static partial void StoreReachable(ILogger logger);
+
+    [LoggerMessage(15, LogLevel.Debug, "Redemption on card {Card} authorized: {Points} points held for {AuthorizationId}")]
+    public static partial void RedemptionHeld(ILogger logger, string card, string authorizationId, long points);
 }

@@ -109,6 +109,21 @@ public interface IStoreSession
 
     Task<long> GetLatestCursorAsync(CancellationToken cancellationToken);
 
+    // Redemption holds
+    /// <summary>The account's holds not expired at <paramref name="now"/>; read under the account's lock to see every instance's holds.</summary>
+    Task<IReadOnlyList<HoldRecord>> GetActiveHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<HoldRecord?> GetHoldAsync(string authorizationId, CancellationToken cancellationToken);
+
+    /// <summary>Inserts a hold, or replaces the one with the same authorization id (a terminal authorizing again).</summary>
+    Task PutHoldAsync(HoldRecord hold, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the holds with these ids (consumed or released); returns how many there were.</summary>
+    Task<int> DeleteHoldsAsync(IReadOnlyCollection<string> authorizationIds, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the account's holds expired at <paramref name="now"/>.</summary>
+    Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken);
+
     // Jobs
     Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken);
 

@@ -94,3 +94,17 @@ public sealed record JobRunRecord(string Job, string Period, DateTimeOffset RanA
 
 /// <summary>Points outstanding for one program and tier (the liability report).</summary>
 public sealed record LiabilityRecord(string ProgramId, string Tier, long Accounts, long Balance, long Usable, long Pending);
+
+/// <summary>
+/// Points an online authorization promised to a terminal: they count against the account's
+/// balance and limits until the sale carrying <see cref="AuthorizationId"/> is applied, the
+/// terminal releases them, or <see cref="ExpiresAt"/> passes.
+/// </summary>
+public sealed record HoldRecord(
+    string AuthorizationId,
+    string AccountId,
+    string TerminalId,
+    long Points,
+    DateTimeOffset BusinessTime,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt);

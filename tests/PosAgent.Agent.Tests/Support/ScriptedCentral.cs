@@ -122,6 +122,8 @@ internal sealed class ScriptedCentral : ICentralClient
 
     public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) => Fail<AuthorizeRedemptionResponse>();
 
+    public Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken) => Fail<ReleaseRedemptionResponse>();
+
     public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) => Fail<CardSnapshot>();
 
     public Task<PullChangesResponse> PullChangesAsync(PullChangesRequest request, CancellationToken cancellationToken) => Task.FromResult(new PullChangesResponse { NextCursor = request.AfterCursor });

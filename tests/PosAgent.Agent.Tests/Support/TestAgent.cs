@@ -73,6 +73,9 @@ internal static class TestCards
     /// <summary>An INV-RU card: 13 digits, prefix 2600, EAN-13 check digit.</summary>
     public static string InvRu(int n) => Ean13("2600", n);
 
+    /// <summary>An INV-HP card: 13 digits, prefix 2602, EAN-13 check digit.</summary>
+    public static string InvHp(int n) => Ean13("2602", n);
+
     /// <summary>An INV-BY card: 13 digits, prefix 2603, EAN-13 check digit.</summary>
     public static string InvBy(int n) => Ean13("2603", n);
 

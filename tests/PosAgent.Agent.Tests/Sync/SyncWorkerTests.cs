@@ -270,6 +270,8 @@ public sealed class SyncWorkerTests : IDisposable
 
         public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) => inner.AuthorizeRedemptionAsync(request, cancellationToken);
 
+        public Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken) => inner.ReleaseRedemptionAsync(request, cancellationToken);
+
         public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) => inner.GetCardSnapshotAsync(request, cancellationToken);
 
         public Task<PullChangesResponse> PullChangesAsync(PullChangesRequest request, CancellationToken cancellationToken) => inner.PullChangesAsync(request, cancellationToken);

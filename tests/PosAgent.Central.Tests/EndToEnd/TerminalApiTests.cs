@@ -327,14 +327,16 @@ public sealed class TerminalApiTests : IAsyncLifetime
         await _h.Terminal.SubmitAsync(Tx.Sale(card, Now.AddMinutes(-10), cashMinor: 1_000_000)).WithTimeout();
         var usable = (await _h.Terminal.SnapshotAsync(card)).Balance.Usable;
 
-        var ok = await _h.Terminal.AuthorizeAsync(new AuthorizeRedemptionRequest { CardNumber = card, Points = usable, AuthorizationId = "au-1" }).WithTimeout();
         var tooMuch = await _h.Terminal.AuthorizeAsync(new AuthorizeRedemptionRequest { CardNumber = card, Points = usable + 1, AuthorizationId = "au-2" }).WithTimeout();
+        var ok = await _h.Terminal.AuthorizeAsync(new AuthorizeRedemptionRequest { CardNumber = card, Points = usable, AuthorizationId = "au-1" }).WithTimeout();
 
         Assert.True(ok.Authorized);
         Assert.Equal(usable, ok.PointsAuthorized);
         Assert.False(tooMuch.Authorized);
-        Assert.Equal("limit_exceeded", tooMuch.Rejection.Code);
+        // As SubmitTransactions answers a sale over the usable balance.
+        Assert.Equal("insufficient_points", tooMuch.Rejection.Code);
         Assert.Equal(usable, tooMuch.MaxSpendable);
+        Assert.Equal("UsableBalance", tooMuch.BindingLimit);
     }
 }
 

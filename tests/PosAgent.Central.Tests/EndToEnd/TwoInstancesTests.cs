@@ -141,6 +141,55 @@ public sealed class TwoInstancesTests(PostgresStoreProvider provider) : IClassFi
     }
 
     [Fact]
+    public async Task AuthorizeRedemption_ConcurrentOnBothInstances_HoldsNeverPassDailyOrdersOrBalance()
+    {
+        var line = new PosAgent.Contracts.Loyalty.V1.SaleLine { LineId = "l0", Category = "lab", UnitPriceMinor = 100_000, Quantity = 1 };
+        AuthorizeRedemptionRequest Authorize(string card, long points) => new()
+        {
+            CardNumber = card,
+            Points = points,
+            AuthorizationId = "au-" + Guid.NewGuid().ToString("N"),
+            Lines = { line },
+        };
+
+        var ordersCards = new List<string>();
+        var balanceCards = new List<string>();
+        for (var c = 0; c < 3; c++)
+        {
+            var card = await _a.RegisterAsync("INV-HP");
+            await _a.Admin.GrantAsync(card, 2_000, "gift").WithTimeout();
+            ordersCards.Add(card);
+            card = await _a.RegisterAsync("INV-HP");
+            await _a.Admin.GrantAsync(card, 200, "gift").WithTimeout(); // 500 usable with the welcome
+            balanceCards.Add(card);
+        }
+
+        // INV-HP-R3: three redeeming orders a day; four authorizations per card, two on each instance.
+        var orderCalls = ordersCards.SelectMany(card => new[] { _a.Terminal, _bTerminal, _a.Terminal, _bTerminal }
+            .Select(client => (card, call: client.AuthorizeAsync(Authorize(card, 100))))).ToList();
+        // 400 and 400 on 500 usable: one on each instance.
+        var balanceCalls = balanceCards.SelectMany(card => new[] { _a.Terminal, _bTerminal }
+            .Select(client => (card, call: client.AuthorizeAsync(Authorize(card, 400))))).ToList();
+        await Task.WhenAll(orderCalls.Concat(balanceCalls).Select(c => c.call)).WithTimeout(TimeSpan.FromSeconds(60));
+
+        foreach (var card in ordersCards)
+        {
+            var answers = orderCalls.Where(c => c.card == card).Select(c => c.call.Result).ToList();
+            Assert.Equal(3, answers.Count(x => x.Authorized));
+            Assert.Equal("limit_exceeded", Assert.Single(answers, x => !x.Authorized).Rejection.Code);
+        }
+
+        foreach (var card in balanceCards)
+        {
+            var answers = balanceCalls.Where(c => c.card == card).Select(c => c.call.Result).ToList();
+            Assert.Single(answers, x => x.Authorized);
+            var refused = Assert.Single(answers, x => !x.Authorized);
+            Assert.Equal("insufficient_points", refused.Rejection.Code);
+            Assert.Equal(100, refused.MaxSpendable);
+        }
+    }
+
+    [Fact]
     public async Task RevokeOnOneInstance_OtherInstanceRefusesAfterCacheTtl()
     {
         var credentials = new CredentialService(_b.Store, _a.Time, TimeSpan.Zero);

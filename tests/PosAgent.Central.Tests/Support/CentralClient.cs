@@ -24,6 +24,11 @@ public sealed class CentralClient(GrpcChannel channel, string? token)
 
     public Task<AuthorizeRedemptionResponse> AuthorizeAsync(AuthorizeRedemptionRequest request) => _terminal.AuthorizeRedemptionAsync(request, Options()).ResponseAsync;
 
+    public Task<ReleaseRedemptionResponse> ReleaseAsync(string authorizationId) => _terminal.ReleaseRedemptionAsync(new ReleaseRedemptionRequest { AuthorizationId = authorizationId }, Options()).ResponseAsync;
+
+    public Task<TransactionResult> GrantAsync(string card, long points, string kind) =>
+        _admin.GrantPointsAsync(new GrantPointsRequest { OperationId = "grant-" + Guid.NewGuid().ToString("N"), CardNumber = card, Kind = kind, Points = points, Reason = "test" }, Options()).ResponseAsync;
+
     public Task<PullChangesResponse> PullAsync(long after) => _terminal.PullChangesAsync(new PullChangesRequest { AfterCursor = after }, Options()).ResponseAsync;
 
     public AsyncServerStreamingCall<Change> Watching(long after, CancellationToken cancellationToken) =>

@@ -42,6 +42,9 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
     public Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken) =>
         Call(_client.AuthorizeRedemptionAsync(request, Options(cancellationToken)));
 
+    public Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken) =>
+        _client.ReleaseRedemptionAsync(request, Options(cancellationToken)).ResponseAsync;
+
     public Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken) =>
         Call(_client.GetCardSnapshotAsync(request, Options(cancellationToken)));
 

@@ -13,6 +13,8 @@ internal interface ICentralClient
 
     Task<AuthorizeRedemptionResponse> AuthorizeRedemptionAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken);
 
+    Task<ReleaseRedemptionResponse> ReleaseRedemptionAsync(ReleaseRedemptionRequest request, CancellationToken cancellationToken);
+
     Task<CardSnapshot> GetCardSnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken);
 
     Task<PullChangesResponse> PullChangesAsync(PullChangesRequest request, CancellationToken cancellationToken);

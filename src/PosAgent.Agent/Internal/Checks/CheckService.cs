@@ -35,6 +35,7 @@ internal sealed class CheckService
     private readonly TimeProvider _time;
     private readonly AgentOptions _options;
     private readonly CommitLog _commitLog;
+    private readonly KeyedGate _cardGate = new();
     private volatile string? _lastOpened;
 
     public CheckService(AgentStore store, CardDirectory cards, IEstimator estimator, CentralGateway central, Connectivity connectivity,
@@ -344,9 +345,23 @@ internal sealed class CheckService
         // A check is committed once, so its id (a UUIDv7 too) names the sale: the agent keeps the
         // committed check in the sale's outbox row and finds it by that id with no other index.
         var operationId = session.Check.CheckId;
+        // One commit per card at a time on this terminal: each is judged with the ones before it
+        // already in the outbox (their spends and orders count), never beside them.
+        string? gateCard;
+        lock (session.Gate)
+        {
+            gateCard = session.CardNumber;
+        }
+
+        using var cardTurn = gateCard is null ? null : await _cardGate.EnterAsync(gateCard, cancellationToken).ConfigureAwait(false);
         lock (session.Gate)
         {
             EnsureEditable(session);
+            if (session.CardNumber != gateCard)
+            {
+                throw ApiError.Precondition("the check's card changed while it was being paid; commit again");
+            }
+
             if (session.Check.Lines.Count == 0)
             {
                 throw ApiError.Precondition("the check has no lines; add the items before paying");
@@ -388,9 +403,12 @@ internal sealed class CheckService
             session.Committing = true;
         }
 
+        string? heldAuthorization = null;
         try
         {
             var (authorization, authorizationId, offlinePoints) = await AuthorizeAsync(session, cardNumber, card, payment, limit, cancellationToken).ConfigureAwait(false);
+            heldAuthorization = authorization == RedemptionAuthorization.Online ? authorizationId : null;
+            var unsyncedSpent = cardNumber is null ? 0 : _store.UnsyncedSpendsOf(cardNumber).Sum(u => u.Points);
             lock (session.Gate)
             {
                 var offline = authorization == RedemptionAuthorization.OfflineAllowance || IsEstimateOnly(session);
@@ -416,10 +434,12 @@ internal sealed class CheckService
                 // The session's own copy says committed too (not MergeFrom: it would append the lines again).
                 session.Check.State = CheckState.Committed;
                 session.Check.OperationId = operationId;
+                heldAuthorization = null; // the sale quotes it now: the central service consumes the hold
                 _open.TryRemove(committed.CheckId, out _);
                 _commitLog.Add("sale", operationId, cardNumber, offline);
                 _sync.Poke();
-                var balance = card?.Balance?.Balance ?? 0;
+                // The snapshot does not yet show this terminal's earlier unsynced spends.
+                var balance = (card?.Balance?.Balance ?? 0) - unsyncedSpent;
                 return new CommitResponse
                 {
                     OperationId = operationId,
@@ -440,6 +460,24 @@ internal sealed class CheckService
             {
                 session.Committing = false;
             }
+
+            if (heldAuthorization is not null)
+            {
+                // Authorized but not committed: give the points back now rather than at the hold's expiry.
+                await ReleaseQuietlyAsync(heldAuthorization).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(string authorizationId)
+    {
+        try
+        {
+            await _central.TryCallAsync((c, ct) => c.ReleaseRedemptionAsync(new Loyalty.ReleaseRedemptionRequest { AuthorizationId = authorizationId }, ct), _options.Sync.OnlineBudget, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            // The hold expires on its own (the central service's redemption hold TTL).
         }
     }
 
@@ -623,16 +661,20 @@ internal sealed class CheckService
         }
 
         // A commit usually follows a quote of the same basket and payment: the engine's answer is reused.
+        // This terminal's points-paying sales on the card that the snapshot cannot contain yet.
+        var unsyncedVersion = _store.UnsyncedVersion;
         SaleEstimate estimate;
-        if (session.LastEstimate is { } last && last.Version == session.Version && last.Payment.Equals(payment) && last.PromoCode == (promoCode ?? string.Empty) && last.Estimate is SaleEstimate reusable)
+        if (session.LastEstimate is { } last && last.Version == session.Version && last.Payment.Equals(payment) && last.PromoCode == (promoCode ?? string.Empty)
+            && last.Unsynced == unsyncedVersion && last.Estimate is SaleEstimate reusable)
         {
             estimate = reusable;
         }
         else
         {
             var sale = SaleOf(session, payment, program.MinorPerPoint, promoCode, null);
-            estimate = _estimator.EstimateSale(new EstimateInput(program.ProgramId, card, sale, _time.GetUtcNow(), transactionId));
-            session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, estimate);
+            var input = new EstimateInput(program.ProgramId, card, sale, _time.GetUtcNow(), transactionId) { Unsynced = _store.UnsyncedSpendsOf(session.CardNumber) };
+            estimate = _estimator.EstimateSale(input);
+            session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, unsyncedVersion, estimate);
         }
 
         var limit = (estimate.MaxSpendable, estimate.BindingLimit, estimate.BindingDescription);

@@ -39,8 +39,11 @@ internal sealed class CheckSession
     /// <summary>Bumped by every change of lines or card, so a quote's estimate can be reused by the commit that follows it.</summary>
     public int Version { get; private set; }
 
-    /// <summary>The last estimate, valid while <see cref="Version"/>, the payment and the promo code are unchanged.</summary>
-    public (int Version, PaymentSplit Payment, string PromoCode, object Estimate)? LastEstimate { get; set; }
+    /// <summary>
+    /// The last estimate, valid while <see cref="Version"/>, the payment, the promo code and the
+    /// terminal's unsynced spends (their version) are unchanged.
+    /// </summary>
+    public (int Version, PaymentSplit Payment, string PromoCode, long Unsynced, object Estimate)? LastEstimate { get; set; }
 
     public void Changed()
     {

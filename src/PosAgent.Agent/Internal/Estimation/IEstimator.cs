@@ -13,7 +13,14 @@ internal sealed record EstimateInput(
     CardSnapshot Card,
     Sale Sale,
     DateTimeOffset At,
-    string TransactionId);
+    string TransactionId)
+{
+    /// <summary>
+    /// Points-paying sales on the card this terminal committed and has not synced: the snapshot
+    /// does not contain them, so they are spent (and counted as orders) before the estimate.
+    /// </summary>
+    public IReadOnlyList<PosAgent.Agent.Internal.Storage.UnsyncedSpend> Unsynced { get; init; } = [];
+}
 
 /// <summary>Points to earn and the most points spendable, as the cached program computes them.</summary>
 internal sealed record SaleEstimate(

@@ -94,7 +94,7 @@ internal sealed class RulesEstimator : IEstimator
         }
 
         var engine = entry.Engine;
-        var state = StateFor(engine, input.Card, input.At);
+        var state = WithUnsynced(engine, StateFor(engine, input.Card, input.At), input.Unsynced);
         SaleRequest request;
         try
         {
@@ -137,6 +137,23 @@ internal sealed class RulesEstimator : IEstimator
 
         var (binding, description) = Describe(quote, entry.Engine.Program);
         return new SaleEstimate(quote.PointsToEarn, Explain(quote), quote.MaxPointsToSpend, binding, description, quote.ProgramVersion, quote.TierId, quote.UsableBefore);
+    }
+
+    /// <summary>
+    /// The snapshot's state with this terminal's unsynced spends taken out. One the snapshot
+    /// already contains (it was applied before the snapshot was taken, the agent has not heard the
+    /// answer yet) is not taken twice.
+    /// </summary>
+    private static AccountState WithUnsynced(LoyaltyEngine engine, AccountState state, IReadOnlyList<PosAgent.Agent.Internal.Storage.UnsyncedSpend> unsynced)
+    {
+        if (unsynced.Count == 0)
+        {
+            return state;
+        }
+
+        var applied = state.TransactionIds.ToHashSet(StringComparer.Ordinal);
+        var promised = unsynced.Where(u => !applied.Contains(u.OperationId)).Select(u => new PromisedSpend(u.OperationId, u.At, u.Points)).ToList();
+        return engine.WithPromised(state, promised);
     }
 
     private static List<EarnExplanation> Explain(SaleQuote quote) =>

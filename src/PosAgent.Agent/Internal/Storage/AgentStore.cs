@@ -117,6 +117,7 @@ internal sealed class AgentStore : IDisposable
     /// ledger. Cards leave it when nothing of theirs is unconfirmed.
     /// </summary>
     private readonly Dictionary<string, long> _unconfirmedByCard = new(StringComparer.Ordinal);
+    private readonly UnsyncedSpends _unsynced = new();
     private bool _disposed;
     private long _pendingFloor;
     private long _pendingCount;
@@ -158,6 +159,14 @@ internal sealed class AgentStore : IDisposable
         foreach (var (card, points) in Query("SELECT card_number, SUM(points) FROM offline_redemptions WHERE confirmed = 0 GROUP BY card_number", r => (r.GetString(0), r.GetInt64(1))))
         {
             _unconfirmedByCard[card] = points;
+        }
+
+        foreach (var (op, card, at, points) in Query(
+            "SELECT op_id, card_number, business_time, est_spent FROM outbox WHERE seq >= $floor AND state = 0 AND kind = 'sale' AND est_spent > 0 AND card_number IS NOT NULL ORDER BY seq",
+            r => (r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetInt64(3)),
+            ("$floor", _pendingFloor)))
+        {
+            _unsynced.Add(card, new UnsyncedSpend(op, at, points));
         }
     }
 
@@ -473,6 +482,8 @@ internal sealed class AgentStore : IDisposable
                 AddUnconfirmed(operation.CardNumber ?? string.Empty, offlineRedeemedPoints);
             }
 
+            AddUnsynced(operation);
+
             _pendingCount += operation.LocalOnly ? 0 : 1;
             _writesSinceCheckpoint++;
         }
@@ -492,6 +503,11 @@ internal sealed class AgentStore : IDisposable
                     InsertOutbox(operation, now, OwnIdElision.StoreTransaction(operation.Transaction, operation.OperationId), null, null);
                 }
             });
+            foreach (var operation in operations)
+            {
+                AddUnsynced(operation);
+            }
+
             _pendingCount += operations.Count(o => !o.LocalOnly);
             _writesSinceCheckpoint++;
         }
@@ -577,6 +593,7 @@ internal sealed class AgentStore : IDisposable
         long overspent = 0;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var confirmed = new List<(string Card, long Points)>();
+        var answered = new List<string>();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -588,6 +605,8 @@ internal sealed class AgentStore : IDisposable
                     {
                         continue;
                     }
+
+                    answered.Add(outcome.OperationId);
 
                     if (outcome.State == OutboxState.Synced)
                     {
@@ -611,6 +630,11 @@ internal sealed class AgentStore : IDisposable
             foreach (var (card, points) in confirmed)
             {
                 AddUnconfirmed(card, -points);
+            }
+
+            foreach (var operationId in answered)
+            {
+                _unsynced.Answered(operationId);
             }
 
             _pendingCount -= synced + parked;
@@ -639,6 +663,27 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             return _unconfirmedByCard.GetValueOrDefault(cardNumber);
+        }
+    }
+
+    /// <summary>Points-paying sales on a card committed here and not yet answered by the central service, oldest first.</summary>
+    public IReadOnlyList<UnsyncedSpend> UnsyncedSpendsOf(string cardNumber)
+    {
+        lock (_gate)
+        {
+            return _unsynced.Of(cardNumber);
+        }
+    }
+
+    /// <summary>Changes whenever <see cref="UnsyncedSpendsOf"/> of any card changes.</summary>
+    public long UnsyncedVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unsynced.Version;
+            }
         }
     }
 
@@ -830,6 +875,14 @@ internal sealed class AgentStore : IDisposable
             }
 
             _connection.Dispose();
+        }
+    }
+
+    private void AddUnsynced(OutboxOperation operation)
+    {
+        if (UnsyncedSpends.Counts(operation))
+        {
+            _unsynced.Add(operation.CardNumber!, new UnsyncedSpend(operation.OperationId, operation.BusinessTime, operation.EstimatedSpent));
         }
     }
 

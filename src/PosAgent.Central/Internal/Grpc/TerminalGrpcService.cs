@@ -21,7 +21,10 @@ internal sealed class TerminalGrpcService(CentralEndpoints shared, CallGuard gua
     }
 
     public override Task<AuthorizeRedemptionResponse> AuthorizeRedemption(AuthorizeRedemptionRequest request, ServerCallContext context) =>
-        accounts.AuthorizeAsync(request, context.CancellationToken);
+        accounts.AuthorizeAsync(CallGuard.CallerOf(context), request, context.CancellationToken);
+
+    public override Task<ReleaseRedemptionResponse> ReleaseRedemption(ReleaseRedemptionRequest request, ServerCallContext context) =>
+        accounts.ReleaseAsync(CallGuard.CallerOf(context), request, context.CancellationToken);
 
     public override Task<CardSnapshot> GetCardSnapshot(GetCardSnapshotRequest request, ServerCallContext context) =>
         accounts.SnapshotAsync(request.CardNumber, context.CancellationToken);

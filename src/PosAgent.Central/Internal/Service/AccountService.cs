@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
 using PosAgent.Rules;
@@ -16,7 +17,7 @@ internal sealed class NotFoundException(string message) : Exception(message);
 internal sealed class PreconditionException(string message) : Exception(message);
 
 /// <summary>Members, cards and their lifecycle; snapshots and online redemption checks.</summary>
-internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog programs, ChangeFeed feed, RequestValidator validator, TimeProvider time, ILogger logger)
+internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog programs, ChangeFeed feed, RequestValidator validator, TimeProvider time, ILogger logger, TimeSpan holdTtl)
 {
     // ---- read side ----
 
@@ -49,7 +50,12 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         };
     }
 
-    public async Task<AuthorizeRedemptionResponse> AuthorizeAsync(AuthorizeRedemptionRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides an online redemption and, when it is authorized, holds the points for it: the
+    /// decision and the hold happen in one write that locks the account row, so every instance's
+    /// authorizations of one card queue behind each other and each sees the others' holds.
+    /// </summary>
+    public async Task<AuthorizeRedemptionResponse> AuthorizeAsync(Caller caller, AuthorizeRedemptionRequest request, CancellationToken cancellationToken)
     {
         RequestValidator.CardNumber("card_number", request.CardNumber);
         RequestValidator.Range("points", request.Points, 1, RequestValidator.MaxPoints);
@@ -57,20 +63,78 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         RequestValidator.Id("authorization_id", request.AuthorizationId, required: false);
         RequestValidator.Lines("lines", request.Lines, required: false);
         RequestValidator.Payments("payments", request.Payments, RequestValidator.LinesTotal(request.Lines), required: false);
+        // A hold needs a name the sale can quote: the service names it when the terminal did not.
+        var authorizationId = request.AuthorizationId.Length > 0 ? request.AuthorizationId : "auth-" + Guid.NewGuid().ToString("N");
 
-        var (card, account) = await store.ReadAsync(async (s, ct) =>
+        var response = await store.WriteAsync(async (s, ct) =>
         {
-            var c = await s.GetCardAsync(request.CardNumber, ct) ?? throw new NotFoundException($"card {CardNumberFormat.Mask(request.CardNumber)} is not registered");
-            return (c, (await s.GetAccountsAsync([c.AccountId], false, ct))[c.AccountId]);
+            var card = await s.GetCardAsync(request.CardNumber, ct) ?? throw new NotFoundException($"card {CardNumberFormat.Mask(request.CardNumber)} is not registered");
+            var account = (await s.GetAccountsAsync([card.AccountId], forUpdate: true, ct))[card.AccountId];
+            var engine = await programs.ActiveEngineAsync(account.ProgramId, ct);
+            var now = time.GetUtcNow();
+            await s.DeleteExpiredHoldsAsync(account.AccountId, now, ct);
+            var previous = await s.GetHoldAsync(authorizationId, ct);
+            if (previous is not null && (previous.TerminalId != caller.TerminalId || previous.AccountId != account.AccountId))
+            {
+                return Refused(engine, authorizationId, "authorization_id_taken", "This authorization id is already used; a new authorization needs a new id.");
+            }
+
+            // Authorizing again under the same id replaces its hold rather than adding to it.
+            var holds = (await s.GetActiveHoldsAsync(account.AccountId, now, ct)).Where(h => h.AuthorizationId != authorizationId).ToList();
+            var state = AccountStateJson.Deserialize(account.StateJson);
+            var held = engine.WithPromised(state, [.. holds.Select(h => new PromisedSpend(h.AuthorizationId, h.BusinessTime, h.Points))]);
+            var decision = Decide(engine, card, held, request, at, authorizationId);
+            if (decision.Authorized)
+            {
+                var expires = now + holdTtl;
+                await s.PutHoldAsync(new HoldRecord(authorizationId, account.AccountId, caller.TerminalId, request.Points, at, now, expires), ct);
+                decision.HoldExpiresAt = ProtoMapping.Ts(expires);
+            }
+            else if (previous is not null)
+            {
+                await s.DeleteHoldsAsync([authorizationId], ct);
+            }
+
+            return decision;
         }, cancellationToken).ConfigureAwait(false);
-        var engine = await programs.ActiveEngineAsync(account.ProgramId, cancellationToken).ConfigureAwait(false);
-        var state = AccountStateJson.Deserialize(account.StateJson);
+        if (response.Authorized)
+        {
+            CentralLog.RedemptionHeld(logger, CardNumberFormat.Mask(request.CardNumber), authorizationId, response.PointsAuthorized);
+        }
+
+        return response;
+    }
+
+    /// <summary>Gives back an authorization's hold (the terminal's own only).</summary>
+    public async Task<ReleaseRedemptionResponse> ReleaseAsync(Caller caller, ReleaseRedemptionRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.Id("authorization_id", request.AuthorizationId);
+        var released = await store.WriteAsync(async (s, ct) =>
+        {
+            var hold = await s.GetHoldAsync(request.AuthorizationId, ct);
+            if (hold is null || hold.TerminalId != caller.TerminalId || hold.ExpiresAt <= time.GetUtcNow())
+            {
+                return false;
+            }
+
+            return await s.DeleteHoldsAsync([request.AuthorizationId], ct) > 0;
+        }, cancellationToken).ConfigureAwait(false);
+        return new ReleaseRedemptionResponse { Released = released };
+    }
+
+    /// <summary>
+    /// The limit on the account as it stands with every other hold taken out. Refused the way
+    /// SubmitTransactions refuses a sale over the limit: insufficient_points when the usable
+    /// balance binds, else limit_exceeded, with the real maximum and the binding limit.
+    /// </summary>
+    private static AuthorizeRedemptionResponse Decide(LoyaltyEngine engine, CardRecord card, AccountState held, AuthorizeRedemptionRequest request, DateTimeOffset at, string authorizationId)
+    {
         var response = new AuthorizeRedemptionResponse
         {
-            AuthorizationId = request.AuthorizationId,
+            AuthorizationId = authorizationId,
             ProgramId = engine.Program.Id,
             ProgramVersion = engine.Program.Version,
-            Balance = ProtoMapping.Balance(engine.Summarize(state, at), state),
+            Balance = ProtoMapping.Balance(engine.Summarize(held, at), held),
         };
         if (card.Status != CardStatus.Active)
         {
@@ -80,27 +144,36 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
 
         try
         {
+            BurnLimitKind binding;
+            string? rule = null;
             if (request.Lines.Count == 0)
             {
                 response.MaxSpendable = response.Balance.Usable;
-                response.BindingLimit = BurnLimitKind.UsableBalance.ToString();
+                binding = BurnLimitKind.UsableBalance;
             }
             else
             {
-                var payments = request.Payments.Count > 0
-                    ? request.Payments.ToList()
-                    : [new Payment { Kind = PaymentKind.Points, AmountMinor = request.Points * engine.Program.MinorUnitsPerUnit }];
-                var sale = ProtoMapping.Sale("authorize:" + request.AuthorizationId, at, request.Lines, payments, engine.Program.MinorUnitsPerUnit, string.Empty, false, null);
-                var quote = engine.Quote(state, sale with { PointsToSpend = request.Points });
+                // Without the payment split: a points part over the limit must be refused for the
+                // limit, not as a payment mismatch (the split assumes the points).
+                var sale = ProtoMapping.Sale("authorize:" + authorizationId, at, request.Lines, [], engine.Program.MinorUnitsPerUnit, string.Empty, false, null);
+                var quote = engine.Quote(held, sale with { PointsToSpend = 0 });
                 response.MaxSpendable = quote.MaxPointsToSpend;
-                response.BindingLimit = quote.BindingRuleId is null ? quote.BindingLimit.ToString() : $"{quote.BindingLimit} ({quote.BindingRuleId})";
+                binding = quote.BindingLimit;
+                rule = quote.BindingRuleId;
             }
 
+            response.BindingLimit = rule is null ? binding.ToString() : $"{binding} ({rule})";
             response.Authorized = request.Points <= response.MaxSpendable;
             response.PointsAuthorized = response.Authorized ? request.Points : 0;
             if (!response.Authorized)
             {
-                response.Rejection = new Rejection { Code = "limit_exceeded", Message = $"At most {response.MaxSpendable} points may be spent here ({response.BindingLimit})." };
+                var code = binding == BurnLimitKind.UsableBalance ? LoyaltyErrorCode.InsufficientPoints : LoyaltyErrorCode.BurnLimitExceeded;
+                response.Rejection = new Rejection
+                {
+                    Code = ProtoMapping.Code(code),
+                    Message = $"{request.Points} points asked, at most {response.MaxSpendable} may be spent here ({response.BindingLimit}).",
+                    RuleId = rule ?? string.Empty,
+                };
             }
         }
         catch (LoyaltyRuleException ex)
@@ -110,6 +183,14 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
 
         return response;
     }
+
+    private static AuthorizeRedemptionResponse Refused(LoyaltyEngine engine, string authorizationId, string code, string message) => new()
+    {
+        AuthorizationId = authorizationId,
+        ProgramId = engine.Program.Id,
+        ProgramVersion = engine.Program.Version,
+        Rejection = new Rejection { Code = code, Message = message },
+    };
 
     public async Task<Member> GetMemberAsync(GetMemberRequest request, CancellationToken cancellationToken)
     {

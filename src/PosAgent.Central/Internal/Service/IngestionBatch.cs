@@ -80,6 +80,31 @@ internal sealed class IngestionBatch(Caller caller, IList<TerminalTransaction> t
         return entries;
     }
 
+    /// <summary>
+    /// The online authorizations quoted by the transactions new to the ledger: their holds end
+    /// with this batch, whatever the outcome (a sale's answer is final), so the points they held
+    /// are counted once, in the ledger, from the same commit on.
+    /// </summary>
+    public List<string> QuotedAuthorizations()
+    {
+        var ids = new List<string>();
+        foreach (var i in Pending)
+        {
+            var id = Transactions[i].BodyCase switch
+            {
+                TerminalTransaction.BodyOneofCase.Sale => Transactions[i].Sale.AuthorizationId,
+                TerminalTransaction.BodyOneofCase.Redemption => Transactions[i].Redemption.AuthorizationId,
+                _ => string.Empty,
+            };
+            if (id.Length > 0)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>The answers in batch order; an id repeated inside the batch answers as a duplicate of its first occurrence.</summary>
     public TransactionResult[] Results()
     {

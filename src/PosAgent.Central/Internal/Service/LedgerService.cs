@@ -65,6 +65,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
 
                 await s.UpdateAccountsAsync(batch.Updates(), ct).ConfigureAwait(false);
                 await s.InsertEntriesAsync(batch.Entries(), ct).ConfigureAwait(false);
+                await s.DeleteHoldsAsync(batch.QuotedAuthorizations(), ct).ConfigureAwait(false);
                 return batch.Results();
             },
             cancellationToken).ConfigureAwait(false);

@@ -95,15 +95,34 @@ internal static class SchemaMigrations
     /// </summary>
     private const string V2DropLedgerAccountIndex = "DROP INDEX IF EXISTS ix_ledger_account;";
 
+    /// <summary>
+    /// Points an online authorization promised (AuthorizeRedemption) until the sale carrying its
+    /// id is applied, it is released, or it expires. Read per account under the account's lock,
+    /// so two instances authorizing one card see each other's holds (issue #17).
+    /// </summary>
+    private const string V3RedemptionHolds = """
+        CREATE TABLE redemption_holds (
+            authorization_id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            terminal_id TEXT NOT NULL,
+            points BIGINT NOT NULL,
+            business_time BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL);
+        CREATE INDEX ix_redemption_holds_account ON redemption_holds (account_id, expires_at);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
+        new(3, "redemption holds", V3RedemptionHolds),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
+        new(3, "redemption holds", V3RedemptionHolds),
     ];
 }

@@ -13,6 +13,7 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
     private const string CardColumns = "card_number, account_id, status, issued_at, valid_until, replaced_by, reason, request_id";
     private const string LedgerColumns = "transaction_id, account_id, terminal_id, store_id, kind, business_time, applied_at, outcome, request, result";
     private const string JobColumns = "job, period, ran_at, as_of, accounts_affected, points_delta";
+    private const string HoldColumns = "authorization_id, account_id, terminal_id, points, business_time, created_at, expires_at";
 
     // ---- credentials ----
 
@@ -368,6 +369,62 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
 
     // ---- jobs ----
 
+    // ---- redemption holds ----
+
+    public Task<IReadOnlyList<HoldRecord>> GetActiveHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {HoldColumns} FROM redemption_holds WHERE account_id = @account AND expires_at > @now ORDER BY business_time, authorization_id",
+            c =>
+            {
+                SqlParams.Add(c, "@account", accountId);
+                SqlParams.Add(c, "@now", now);
+            },
+            ReadHold,
+            cancellationToken);
+
+    public async Task<HoldRecord?> GetHoldAsync(string authorizationId, CancellationToken cancellationToken) =>
+        (await QueryAsync($"SELECT {HoldColumns} FROM redemption_holds WHERE authorization_id = @id", c => SqlParams.Add(c, "@id", authorizationId), ReadHold, cancellationToken).ConfigureAwait(false))
+        .FirstOrDefault();
+
+    public Task PutHoldAsync(HoldRecord hold, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"INSERT INTO redemption_holds ({HoldColumns}) VALUES (@id, @account, @terminal, @points, @at, @created, @expires) " +
+            "ON CONFLICT (authorization_id) DO UPDATE SET account_id = excluded.account_id, terminal_id = excluded.terminal_id, points = excluded.points, " +
+            "business_time = excluded.business_time, created_at = excluded.created_at, expires_at = excluded.expires_at",
+            c =>
+            {
+                SqlParams.Add(c, "@id", hold.AuthorizationId);
+                SqlParams.Add(c, "@account", hold.AccountId);
+                SqlParams.Add(c, "@terminal", hold.TerminalId);
+                SqlParams.Add(c, "@points", hold.Points);
+                SqlParams.Add(c, "@at", hold.BusinessTime);
+                SqlParams.Add(c, "@created", hold.CreatedAt);
+                SqlParams.Add(c, "@expires", hold.ExpiresAt);
+            },
+            cancellationToken);
+
+    public async Task<int> DeleteHoldsAsync(IReadOnlyCollection<string> authorizationIds, CancellationToken cancellationToken)
+    {
+        if (authorizationIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = Command();
+        command.CommandText = $"DELETE FROM redemption_holds WHERE {dialect.InList(command, "authorization_id", authorizationIds)}";
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "DELETE FROM redemption_holds WHERE account_id = @account AND expires_at <= @now",
+            c =>
+            {
+                SqlParams.Add(c, "@account", accountId);
+                SqlParams.Add(c, "@now", now);
+            },
+            cancellationToken);
+
     public async Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken) =>
         (await QueryAsync(
             $"SELECT {JobColumns} FROM job_runs WHERE job = @job AND period = @period",
@@ -453,6 +510,9 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
     private static LedgerEntry ReadEntry(DbDataReader r) => new(
         r.GetString(0), SqlParams.NullableString(r, 1), r.GetString(2), r.GetString(3), r.GetString(4), SqlParams.Time(r, 5),
         SqlParams.Time(r, 6), (int)SqlParams.Long(r, 7), SqlParams.Bytes(r, 8), SqlParams.Bytes(r, 9));
+
+    private static HoldRecord ReadHold(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), SqlParams.Long(r, 3), SqlParams.Time(r, 4), SqlParams.Time(r, 5), SqlParams.Time(r, 6));
 
     private static JobRunRecord ReadJobRun(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), SqlParams.Time(r, 2), SqlParams.Time(r, 3), SqlParams.Long(r, 4), SqlParams.Long(r, 5));
