@@ -98,6 +98,12 @@ public interface IStoreSession
     // Ledger
     Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// An account's entries, newest first (business time, then id), strictly before
+    /// <paramref name="before"/> when given: one page of its history.
+    /// </summary>
+    Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken);
+
     /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
     Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
 

@@ -295,6 +295,24 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return rows.ToDictionary(e => e.TransactionId, StringComparer.Ordinal);
     }
 
+    public Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            before is null
+                ? $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account ORDER BY business_time DESC, transaction_id DESC LIMIT @limit"
+                : $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account AND (business_time < @time OR (business_time = @time AND transaction_id < @id)) ORDER BY business_time DESC, transaction_id DESC LIMIT @limit",
+            c =>
+            {
+                SqlParams.Add(c, "@account", accountId);
+                SqlParams.Add(c, "@limit", limit);
+                if (before is { } b)
+                {
+                    SqlParams.Add(c, "@time", b.BusinessTime);
+                    SqlParams.Add(c, "@id", b.TransactionId);
+                }
+            },
+            ReadEntry,
+            cancellationToken);
+
     public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         // SQLite: one prepared single-row INSERT re-bound per entry; PostgreSQL: multi-row INSERTs,
