@@ -121,6 +121,9 @@ public interface IStoreSession
     Task<JobRunRecord?> GetLastJobRunAsync(string job, CancellationToken cancellationToken);
 
     Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the record of a period run again later the same day (its as-of and totals).</summary>
+    Task UpdateJobRunAsync(JobRunRecord run, CancellationToken cancellationToken);
 }
 
 /// <summary>A concurrent writer got there first; the store retries the unit of work.</summary>

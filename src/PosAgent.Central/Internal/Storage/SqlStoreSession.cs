@@ -401,6 +401,20 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         (await QueryAsync($"SELECT {JobColumns} FROM job_runs WHERE job = @job ORDER BY period DESC LIMIT 1", c => SqlParams.Add(c, "@job", job), ReadJobRun, cancellationToken).ConfigureAwait(false))
         .FirstOrDefault();
 
+    public Task UpdateJobRunAsync(JobRunRecord run, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE job_runs SET ran_at = @ran, as_of = @asof, accounts_affected = @accounts, points_delta = @points WHERE job = @job AND period = @period",
+            c =>
+            {
+                SqlParams.Add(c, "@job", run.Job);
+                SqlParams.Add(c, "@period", run.Period);
+                SqlParams.Add(c, "@ran", run.RanAt);
+                SqlParams.Add(c, "@asof", run.AsOf);
+                SqlParams.Add(c, "@accounts", run.AccountsAffected);
+                SqlParams.Add(c, "@points", run.PointsDelta);
+            },
+            cancellationToken);
+
     public Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken) =>
         ExecuteAsync(
             $"INSERT INTO job_runs ({JobColumns}) VALUES (@job, @period, @ran, @asof, @accounts, @points)",
