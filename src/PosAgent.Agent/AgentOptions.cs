@@ -174,7 +174,7 @@ public sealed class SyncOptions
     /// <summary>Timeout of one attempt of a call to the central service. Default 5 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = AgentDefaults.AttemptTimeout;
 
-    /// <summary>Retries of a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) before giving up on a batch for now. Default 3.</summary>
+    /// <summary>Retries of a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED of a rate limit; not a message over the size limit) before giving up on a batch for now. Default 3.</summary>
     public int MaxRetryAttempts { get; set; } = AgentDefaults.MaxRetryAttempts;
 
     /// <summary>First retry delay; doubles each attempt, with jitter. Default 200 ms.</summary>

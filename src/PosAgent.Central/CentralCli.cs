@@ -215,11 +215,39 @@ public static class CentralCli
             }).ConfigureAwait(false));
 
             var number = new Argument<string>("card-number");
-            var show = new Command("show", "Balance, tier and state by card number (CSM-R10)") { number };
+            var showAsOf = new Option<DateTimeOffset?>("--as-of") { Description = "Figures as they will stand at this time if nothing else happens, e.g. what expires by then (default: now)" };
+            var show = new Command("show", "Balance, tier and state by card number (CSM-R10)") { number, showAsOf };
             show.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
             {
-                var s = await c.Accounts.SnapshotAsync(parse.GetValue(number)!, ct).ConfigureAwait(false);
+                var request = new GetCardSnapshotRequest { CardNumber = parse.GetValue(number)! };
+                if (parse.GetValue(showAsOf) is { } at)
+                {
+                    request.AsOf = Timestamp.FromDateTimeOffset(at);
+                }
+
+                var s = await c.Accounts.SnapshotAsync(request, ct).ConfigureAwait(false);
                 await output.WriteLineAsync($"card {CardNumberFormat.Mask(s.CardNumber)} {s.State} program {s.ProgramId} v{s.ProgramVersion}: balance {s.Balance.Balance}, usable {s.Balance.Usable}, pending {s.Balance.Pending}, tier {s.Balance.Tier}, offline allowance {s.OfflineRedemptionAllowance}").ConfigureAwait(false);
+                if (request.AsOf is not null)
+                {
+                    await output.WriteLineAsync($"as of {s.AsOf.ToDateTimeOffset():u}").ConfigureAwait(false);
+                }
+
+                return 0;
+            }).ConfigureAwait(false));
+
+            var pageSize = new Option<int>("--page-size") { Description = "Entries per page, 1..200", DefaultValueFactory = _ => CardHistory.DefaultPageSize };
+            var pageToken = new Option<string?>("--page-token") { Description = "The next-page token printed by the previous page" };
+            var history = new Command("history", "A card's history from the ledger, newest first, one page at a time") { number, pageSize, pageToken };
+            history.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var page = await c.Accounts.HistoryAsync(new ListCardHistoryRequest { CardNumber = parse.GetValue(number)!, PageSize = parse.GetValue(pageSize), PageToken = parse.GetValue(pageToken) ?? string.Empty }, ct).ConfigureAwait(false);
+                foreach (var e in page.Entries)
+                {
+                    var r = e.Result;
+                    await output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0:u} {1,-8} {2,-10} {3} earned {4} spent {5} returned {6} taken back {7} balance {8} ({9})", e.BusinessTime.ToDateTimeOffset(), e.Kind, r.Outcome.ToString().Replace("TransactionOutcome", string.Empty, StringComparison.Ordinal), e.TransactionId, r.PointsEarned, r.PointsSpent, r.PointsReturned, r.PointsTakenBack, r.Balance?.Balance ?? 0, e.TerminalId)).ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync(page.NextPageToken.Length > 0 ? "next page: --page-token " + page.NextPageToken : "end of history").ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false));
 
@@ -242,7 +270,7 @@ public static class CentralCli
                 await output.WriteLineAsync($"card {CardNumberFormat.Mask(r.OldCard.CardNumber)} replaced by {r.NewCard.CardNumber}; {r.PointsMoved} points moved").ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false));
-            return new Command("card", "Members and cards") { register, show, block, unblock, annul, extend, replace };
+            return new Command("card", "Members and cards") { register, show, history, block, unblock, annul, extend, replace };
         }
 
         private Command ProgramCommand()

@@ -100,6 +100,41 @@ public sealed class LoyaltyEngine
 
     public AccountSummary Summarize(AccountState state) => Summarize(state, _time.GetUtcNow());
 
+    /// <summary>
+    /// The account as a till needs it to estimate a sale (the card snapshot's state): balance,
+    /// usable and pending points, spend order, tier, mode and the orders the per-day limits count,
+    /// bounded in size whatever the history (#17). Not for applying operations: the ledger keeps the whole state.
+    /// </summary>
+    public AccountState TillState(AccountState state, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return TillView.Build(state, _p.Offset, at);
+    }
+
+    /// <summary>The limit counters a till shows and checks at <paramref name="at"/> (program time for days and months).</summary>
+    public LimitCounters Counters(AccountState state, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var local = at.ToOffset(_p.Offset);
+        var dayStart = new DateTimeOffset(local.Year, local.Month, local.Day, 0, 0, 0, _p.Offset);
+        var dayEnd = dayStart.AddDays(1);
+        var ordersToday = 0;
+        for (var i = state.Orders.Count - 1; i >= 0 && state.Orders[i].At >= dayStart - _options.MaxBackdating; i--)
+        {
+            ordersToday += state.Orders[i].At >= dayStart && state.Orders[i].At < dayEnd ? 1 : 0;
+        }
+
+        var month = SaleEvaluator.MonthKey(at, _p.Offset);
+        return new LimitCounters
+        {
+            OrdersToday = ordersToday,
+            RedeemingOrdersToday = _evaluator.RedeemingOrdersToday(state, at),
+            MaxRedeemingOrdersPerDay = _p.MaxRedeemingOrdersPerDay,
+            RewardOrdersThisMonth = state.Rewards.Count(r => SaleEvaluator.MonthKey(r.At, _p.Offset) == month),
+            MaxRewardOrdersPerMonth = _p.Definition.Catalog?.MaxOrdersPerMonth,
+        };
+    }
+
     // ---------------------------------------------------------------- sales
 
     /// <summary>What a sale would earn and the most it may spend, without committing anything.</summary>

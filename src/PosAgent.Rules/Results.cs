@@ -56,6 +56,24 @@ public sealed record LotChange(string LotId, LotKind Kind, LotChangeKind Change,
 public sealed record LotPreview(LotKind Kind, long Amount, DateTimeOffset CreditedAt, DateTimeOffset UsableFrom, DateTimeOffset? ExpiresAt);
 
 /// <summary>Derived amounts of an account at a moment.</summary>
+/// <summary>How much of an account's per-day and per-month limits is used at a moment.</summary>
+public sealed record LimitCounters
+{
+    /// <summary>Sales on the program's calendar day.</summary>
+    public int OrdersToday { get; init; }
+
+    /// <summary>Sales that spent points on the program's calendar day (INV-HP-R3 allows 3).</summary>
+    public int RedeemingOrdersToday { get; init; }
+
+    /// <summary>Null: the program has no such limit.</summary>
+    public int? MaxRedeemingOrdersPerDay { get; init; }
+
+    /// <summary>Reward exchanges in the program's calendar month (RT-R6 allows 1).</summary>
+    public int RewardOrdersThisMonth { get; init; }
+
+    public int? MaxRewardOrdersPerMonth { get; init; }
+}
+
 public sealed record AccountSummary
 {
     public required string AccountId { get; init; }

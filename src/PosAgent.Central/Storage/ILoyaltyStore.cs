@@ -98,6 +98,12 @@ public interface IStoreSession
     // Ledger
     Task<IReadOnlyDictionary<string, LedgerEntry>> GetEntriesAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// An account's entries, newest first (business time, then id), strictly before
+    /// <paramref name="before"/> when given: one page of its history.
+    /// </summary>
+    Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken);
+
     /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
     Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
 
@@ -130,6 +136,9 @@ public interface IStoreSession
     Task<JobRunRecord?> GetLastJobRunAsync(string job, CancellationToken cancellationToken);
 
     Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the record of a period run again later the same day (its as-of and totals).</summary>
+    Task UpdateJobRunAsync(JobRunRecord run, CancellationToken cancellationToken);
 }
 
 /// <summary>A concurrent writer got there first; the store retries the unit of work.</summary>

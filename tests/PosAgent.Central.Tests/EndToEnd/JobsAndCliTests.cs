@@ -55,7 +55,8 @@ public sealed class JobsAndCliTests : IAsyncLifetime
         var again = await _h.Admin.RunJobAsync("all", _h.Time.GetUtcNow()).WithTimeout();
         var balance = (await _h.Terminal.SnapshotAsync(card)).Balance.Balance;
 
-        Assert.Equal(["2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-10", "2026-01-11", "2026-01-12"], caughtUp.Runs.Select(r => r.Period));
+        // Jan 5 was run at 09:00 only, so its rest is done first (#17: what fell due later that day).
+        Assert.Equal(["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-10", "2026-01-11", "2026-01-12"], caughtUp.Runs.Select(r => r.Period));
         Assert.Equal(2000, caughtUp.Runs.Sum(r => r.PointsDelta));
         // Each missed day runs as of its end (UTC): Jan 7 23:59 UTC is already Jan 8 in Kazakhstan (+05:00).
         Assert.Equal("2026-01-07", caughtUp.Runs.Single(r => r.PointsDelta == 2000).Period);
@@ -96,18 +97,20 @@ public sealed class JobsAndCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cli_RunJobTwiceAndLiabilityReport_SecondRunAlreadyDoneReportHasTotals()
+    public async Task Cli_RunJobTwiceAndLiabilityReport_EarlierRunAlreadyDoneLaterRunRedoesTheDayReportHasTotals()
     {
         await _h.RegisterAsync("CSM");
         await _h.RegisterAsync("INV-KZ");
 
         var (first, out1, _) = await CliAsync("run-job", "expiry", "--as-of", "2026-01-05T10:00:00Z", "--store", Db);
-        var (_, out2, _) = await CliAsync("run-job", "expiry", "--as-of", "2026-01-05T11:00:00Z", "--store", Db);
+        var (_, out2, _) = await CliAsync("run-job", "expiry", "--as-of", "2026-01-05T09:30:00Z", "--store", Db);
+        var (_, out3, _) = await CliAsync("run-job", "expiry", "--as-of", "2026-01-05T11:00:00Z", "--store", Db);
         var (reportCode, report, _) = await CliAsync("liability-report", "--as-of", "2026-01-05T10:00:00Z", "--store", Db);
 
         Assert.Equal(0, first);
         Assert.Contains("\tdone", out1, StringComparison.Ordinal);
         Assert.Contains("already done", out2, StringComparison.Ordinal);
+        Assert.Contains("2026-01-05\tdone", out3, StringComparison.Ordinal);
         Assert.Equal(0, reportCode);
         Assert.Matches(@"CSM\s+Member\s+1\s+100\b", report);
         Assert.Matches(@"INV-KZ\s+Silver\s+1\s+500\b", report);

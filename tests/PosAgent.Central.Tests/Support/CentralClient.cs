@@ -22,6 +22,16 @@ public sealed class CentralClient(GrpcChannel channel, string? token)
 
     public Task<CardSnapshot> SnapshotAsync(string card) => _terminal.GetCardSnapshotAsync(new GetCardSnapshotRequest { CardNumber = card }, Options()).ResponseAsync;
 
+    public Task<CardSnapshot> SnapshotAsync(string card, DateTimeOffset asOf) => _terminal.GetCardSnapshotAsync(new GetCardSnapshotRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(asOf) }, Options()).ResponseAsync;
+
+    public Task<CardSnapshot> AdminSnapshotAsync(string card) => _admin.GetCardSnapshotAsync(new GetCardSnapshotRequest { CardNumber = card }, Options()).ResponseAsync;
+
+    public Task<ListCardHistoryResponse> HistoryAsync(string card, int pageSize = 0, string pageToken = "") =>
+        _terminal.ListCardHistoryAsync(new ListCardHistoryRequest { CardNumber = card, PageSize = pageSize, PageToken = pageToken }, Options()).ResponseAsync;
+
+    public Task<ListCardHistoryResponse> AdminHistoryAsync(string card, int pageSize = 0, string pageToken = "") =>
+        _admin.ListCardHistoryAsync(new ListCardHistoryRequest { CardNumber = card, PageSize = pageSize, PageToken = pageToken }, Options()).ResponseAsync;
+
     public Task<AuthorizeRedemptionResponse> AuthorizeAsync(AuthorizeRedemptionRequest request) => _terminal.AuthorizeRedemptionAsync(request, Options()).ResponseAsync;
 
     public Task<ReleaseRedemptionResponse> ReleaseAsync(string authorizationId) => _terminal.ReleaseRedemptionAsync(new ReleaseRedemptionRequest { AuthorizationId = authorizationId }, Options()).ResponseAsync;

@@ -10,13 +10,16 @@ namespace PosAgent.Agent.Internal.Central;
 /// <summary>How a failed call to the central service is treated.</summary>
 internal enum FailureKind
 {
-    /// <summary>UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, a timeout, a broken connection: retried, counts towards offline mode.</summary>
+    /// <summary>UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED of a rate limit, a timeout, a broken connection: retried, counts towards offline mode.</summary>
     Transient,
 
     /// <summary>The terminal's credentials were refused: not retried, not the operation's fault.</summary>
     Credentials,
 
-    /// <summary>INVALID_ARGUMENT and every other status: never retried; the operation is parked.</summary>
+    /// <summary>
+    /// INVALID_ARGUMENT, RESOURCE_EXHAUSTED for a message over the size limit, and every other
+    /// status: the link works, the call itself is refused; never retried, never opens the breaker.
+    /// </summary>
     Permanent,
 
     /// <summary>The caller gave up.</summary>
@@ -200,6 +203,7 @@ internal sealed class CentralGateway
 
     public static FailureKind Classify(Exception exception) => exception switch
     {
+        RpcException { StatusCode: StatusCode.ResourceExhausted } rpc when IsMessageSizeLimit(rpc) => FailureKind.Permanent,
         RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted } => FailureKind.Transient,
         RpcException { StatusCode: StatusCode.Unauthenticated or StatusCode.PermissionDenied } => FailureKind.Credentials,
         RpcException { StatusCode: StatusCode.Cancelled } => FailureKind.Transient,
@@ -210,6 +214,15 @@ internal sealed class CentralGateway
         OperationCanceledException => FailureKind.Cancelled,
         _ => FailureKind.Permanent,
     };
+
+    /// <summary>
+    /// A message over a size limit (either side's): the same call would fail the same way on any
+    /// link, so it says nothing about connectivity. grpc-dotnet says "exceeds the maximum configured
+    /// message size", gRPC C-core "larger than max"; the central's rate limit says neither.
+    /// </summary>
+    private static bool IsMessageSizeLimit(RpcException rpc) =>
+        rpc.Status.Detail.Contains("message size", StringComparison.OrdinalIgnoreCase)
+        || rpc.Status.Detail.Contains("larger than max", StringComparison.OrdinalIgnoreCase);
 
     public static string Describe(Exception? exception) => exception switch
     {

@@ -17,9 +17,15 @@ internal sealed class GrpcCentralClient : ICentralClient, IDisposable
     private readonly Metadata? _headers;
     private readonly TlsFailures _tlsFailures;
 
-    public GrpcCentralClient(string address, string? token, string? caCertificatePath)
+    /// <param name="maxReceiveMessageSize">Largest answer accepted, in bytes; null: the channel's default (16 MiB).</param>
+    public GrpcCentralClient(string address, string? token, string? caCertificatePath, int? maxReceiveMessageSize = null)
     {
         var settings = new GrpcConnectionSettings { ConnectTimeout = TimeSpan.FromSeconds(3), KeepAlivePingDelay = TimeSpan.FromSeconds(20) };
+        if (maxReceiveMessageSize is { } max)
+        {
+            settings.MaxReceiveMessageSize = max;
+        }
+
         if (caCertificatePath is not null)
         {
             settings.TrustedRoot = X509CertificateLoader.LoadCertificateFromFile(caCertificatePath);

@@ -40,7 +40,9 @@ internal sealed class AdminGrpcService(
 
     public override Task<ProtoCard> ExtendCard(ExtendCardRequest request, ServerCallContext context) => accounts.ExtendAsync(request, context.CancellationToken);
 
-    public override Task<CardSnapshot> GetCardSnapshot(GetCardSnapshotRequest request, ServerCallContext context) => accounts.SnapshotAsync(request.CardNumber, context.CancellationToken);
+    public override Task<CardSnapshot> GetCardSnapshot(GetCardSnapshotRequest request, ServerCallContext context) => accounts.SnapshotAsync(request, context.CancellationToken);
+
+    public override Task<ListCardHistoryResponse> ListCardHistory(ListCardHistoryRequest request, ServerCallContext context) => accounts.HistoryAsync(request, context.CancellationToken);
 
     public override Task<TransactionResult> GrantPoints(GrantPointsRequest request, ServerCallContext context) => accounts.GrantAsync(request, context.CancellationToken);
 

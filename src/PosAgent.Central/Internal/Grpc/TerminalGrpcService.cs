@@ -27,7 +27,10 @@ internal sealed class TerminalGrpcService(CentralEndpoints shared, CallGuard gua
         accounts.ReleaseAsync(CallGuard.CallerOf(context), request, context.CancellationToken);
 
     public override Task<CardSnapshot> GetCardSnapshot(GetCardSnapshotRequest request, ServerCallContext context) =>
-        accounts.SnapshotAsync(request.CardNumber, context.CancellationToken);
+        accounts.SnapshotAsync(request, context.CancellationToken);
+
+    public override Task<ListCardHistoryResponse> ListCardHistory(ListCardHistoryRequest request, ServerCallContext context) =>
+        accounts.HistoryAsync(request, context.CancellationToken);
 
     public override Task<PullChangesResponse> PullChanges(PullChangesRequest request, ServerCallContext context) =>
         shared.PullAsync(request, context.CancellationToken);

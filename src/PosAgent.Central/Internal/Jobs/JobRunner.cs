@@ -8,9 +8,12 @@ using PosAgent.Rules;
 namespace PosAgent.Central.Internal.Jobs;
 
 /// <summary>
-/// The periodic jobs. Each runs once per day (period "yyyy-MM-dd", UTC), recorded in job_runs:
-/// a second run of a period does nothing, and a run after a gap does every missed day in order
-/// (each as of the end of that day), up to <see cref="CentralOptions.JobCatchUpLimit"/> back.
+/// The periodic jobs. Each runs per day (period "yyyy-MM-dd", UTC), recorded in job_runs with the
+/// instant it ran as of: a run of a period already done as of that instant or later does nothing,
+/// a later run the same day does the day again and so picks up what fell due since (#17), and a
+/// run after a gap does every missed day in order (each as of the end of that day), up to
+/// <see cref="CentralOptions.JobCatchUpLimit"/> back. A run as of a time in the future of the
+/// service clock is refused: it would mark days done before they happen.
 /// The engine's job operations are themselves idempotent (lots expire once, a birthday is
 /// granted once a year, decay months and monthly batches are counted in the account), so a run
 /// interrupted half-way is simply run again.
@@ -23,6 +26,12 @@ internal sealed class JobRunner(ILoyaltyStore store, ProgramCatalog programs, Ch
     public async Task<IReadOnlyList<JobRun>> RunAsync(string job, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var jobs = job == "all" ? Names : Names.Contains(job) ? [job] : throw new RequestValidationException("job", $"unknown job '{job}'; one of: {string.Join(", ", Names)}, all");
+        var latest = time.GetUtcNow() + options.MaxClockSkew;
+        if (asOf > latest)
+        {
+            throw new RequestValidationException("as_of", $"is {asOf:O}, in the future of the service clock ({latest:O}); jobs run only on what is due (to see what a date brings, ask for the balance as of it)");
+        }
+
         var runs = new List<JobRun>();
         foreach (var name in jobs)
         {
@@ -37,7 +46,14 @@ internal sealed class JobRunner(ILoyaltyStore store, ProgramCatalog programs, Ch
         var today = DateOnly.FromDateTime(asOf.UtcDateTime);
         var last = await store.ReadAsync((s, ct) => s.GetLastJobRunAsync(job, ct), cancellationToken).ConfigureAwait(false);
         var earliest = DateOnly.FromDateTime((asOf - options.JobCatchUpLimit).UtcDateTime);
-        var start = last is null ? today : DateOnly.ParseExact(last.Period, "yyyy-MM-dd", CultureInfo.InvariantCulture).AddDays(1);
+        var start = today;
+        if (last is not null)
+        {
+            // A day run before its end is done again by a later run, which picks up what fell due since.
+            var lastDay = DateOnly.ParseExact(last.Period, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            start = last.AsOf < EndOf(lastDay) ? lastDay : lastDay.AddDays(1);
+        }
+
         if (start < earliest)
         {
             start = earliest;
@@ -52,16 +68,18 @@ internal sealed class JobRunner(ILoyaltyStore store, ProgramCatalog programs, Ch
 
         for (var day = start; day <= today; day = day.AddDays(1))
         {
-            var at = day == today ? asOf : new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddTicks(-1);
+            var at = day == today ? asOf : EndOf(day);
             runs.Add(await RunPeriodAsync(job, Period(day), at, cancellationToken).ConfigureAwait(false));
         }
 
         return runs;
     }
 
+    private static DateTimeOffset EndOf(DateOnly day) => new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddTicks(-1);
+
     private async Task<JobRun> RunPeriodAsync(string job, string period, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (await store.ReadAsync((s, ct) => s.GetJobRunAsync(job, period, ct), cancellationToken).ConfigureAwait(false) is { } done)
+        if (await store.ReadAsync((s, ct) => s.GetJobRunAsync(job, period, ct), cancellationToken).ConfigureAwait(false) is { } done && done.AsOf >= at)
         {
             return new JobRun { Job = job, Period = period, AlreadyDone = true, AccountsAffected = done.AccountsAffected, PointsDelta = done.PointsDelta };
         }
@@ -71,12 +89,19 @@ internal sealed class JobRunner(ILoyaltyStore store, ProgramCatalog programs, Ch
             : await WalkAccountsAsync(job, at, cancellationToken).ConfigureAwait(false);
         var alreadyDone = await store.WriteAsync(async (s, ct) =>
         {
-            if (await s.GetJobRunAsync(job, period, ct) is not null)
+            var existing = await s.GetJobRunAsync(job, period, ct);
+            if (existing is null)
+            {
+                await s.InsertJobRunAsync(new JobRunRecord(job, period, time.GetUtcNow(), at, accounts, points), ct);
+                return false;
+            }
+
+            if (existing.AsOf >= at)
             {
                 return true;
             }
 
-            await s.InsertJobRunAsync(new JobRunRecord(job, period, time.GetUtcNow(), at, accounts, points), ct);
+            await s.UpdateJobRunAsync(new JobRunRecord(job, period, time.GetUtcNow(), at, existing.AccountsAffected + accounts, existing.PointsDelta + points), ct);
             return false;
         }, cancellationToken).ConfigureAwait(false);
         CentralLog.JobRan(logger, job, period, accounts, points);

@@ -21,9 +21,15 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
 {
     // ---- read side ----
 
-    public async Task<CardSnapshot> SnapshotAsync(string cardNumber, CancellationToken cancellationToken)
+    public Task<CardSnapshot> SnapshotAsync(string cardNumber, CancellationToken cancellationToken) =>
+        SnapshotAsync(new GetCardSnapshotRequest { CardNumber = cardNumber }, cancellationToken);
+
+    /// <summary>The card as a till needs it, bounded whatever the history (#17); figures as of the request's instant (default now).</summary>
+    public async Task<CardSnapshot> SnapshotAsync(GetCardSnapshotRequest request, CancellationToken cancellationToken)
     {
+        var cardNumber = request.CardNumber;
         RequestValidator.CardNumber("card_number", cardNumber);
+        var at = SnapshotInstant.Of("as_of", request.AsOf, time.GetUtcNow());
         var (card, account, cursor) = await store.ReadAsync(async (s, ct) =>
         {
             var c = await s.GetCardAsync(cardNumber, ct) ?? throw new NotFoundException($"card {CardNumberFormat.Mask(cardNumber)} is not registered");
@@ -32,8 +38,9 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         }, cancellationToken).ConfigureAwait(false);
         var engine = await programs.ActiveEngineAsync(account.ProgramId, cancellationToken).ConfigureAwait(false);
         var state = AccountStateJson.Deserialize(account.StateJson);
-        var summary = engine.Summarize(state, time.GetUtcNow());
-        return new CardSnapshot
+        var summary = engine.Summarize(state, at);
+        var till = engine.TillState(state, at);
+        var snapshot = new CardSnapshot
         {
             CardNumber = card.CardNumber,
             AccountId = account.AccountId,
@@ -45,10 +52,17 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
             CardValidUntil = ProtoMapping.Ts(card.ValidUntil),
             ReplacedByCardNumber = card.ReplacedBy ?? string.Empty,
             AsOf = ProtoMapping.Ts(summary.At),
-            AccountStateJson = account.StateJson,
+            AccountStateJson = AccountStateJson.Serialize(till),
             ChangeCursor = cursor,
+            Counters = SnapshotInstant.Counters(engine.Counters(state, at)),
         };
+        snapshot.Lots.AddRange(till.Lots.Select(SnapshotInstant.Lot));
+        return snapshot;
     }
+
+    /// <summary>One page of the card's history (<see cref="CardHistory"/>).</summary>
+    public Task<ListCardHistoryResponse> HistoryAsync(ListCardHistoryRequest request, CancellationToken cancellationToken) =>
+        new CardHistory(store).ListAsync(request, cancellationToken);
 
     /// <summary>
     /// Decides an online redemption and, when it is authorized, holds the points for it: the

@@ -112,11 +112,19 @@ internal static class SchemaMigrations
         CREATE INDEX ix_redemption_holds_account ON redemption_holds (account_id, expires_at);
         """;
 
+    /// <summary>
+    /// A card's history is paged from the ledger (#17: the snapshot no longer carries it), newest
+    /// first; without an index each page would scan the whole ledger. It costs each applied
+    /// transaction one more index insert, the price of a history that works at any size.
+    /// </summary>
+    private const string V4LedgerAccountHistoryIndex = "CREATE INDEX IF NOT EXISTS ix_ledger_account_history ON ledger (account_id, business_time, transaction_id);";
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
+        new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -124,5 +132,6 @@ internal static class SchemaMigrations
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
+        new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
     ];
 }

@@ -296,6 +296,24 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return rows.ToDictionary(e => e.TransactionId, StringComparer.Ordinal);
     }
 
+    public Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            before is null
+                ? $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account ORDER BY business_time DESC, transaction_id DESC LIMIT @limit"
+                : $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account AND (business_time < @time OR (business_time = @time AND transaction_id < @id)) ORDER BY business_time DESC, transaction_id DESC LIMIT @limit",
+            c =>
+            {
+                SqlParams.Add(c, "@account", accountId);
+                SqlParams.Add(c, "@limit", limit);
+                if (before is { } b)
+                {
+                    SqlParams.Add(c, "@time", b.BusinessTime);
+                    SqlParams.Add(c, "@id", b.TransactionId);
+                }
+            },
+            ReadEntry,
+            cancellationToken);
+
     public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         // SQLite: one prepared single-row INSERT re-bound per entry; PostgreSQL: multi-row INSERTs,
@@ -439,6 +457,20 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
     public async Task<JobRunRecord?> GetLastJobRunAsync(string job, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {JobColumns} FROM job_runs WHERE job = @job ORDER BY period DESC LIMIT 1", c => SqlParams.Add(c, "@job", job), ReadJobRun, cancellationToken).ConfigureAwait(false))
         .FirstOrDefault();
+
+    public Task UpdateJobRunAsync(JobRunRecord run, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE job_runs SET ran_at = @ran, as_of = @asof, accounts_affected = @accounts, points_delta = @points WHERE job = @job AND period = @period",
+            c =>
+            {
+                SqlParams.Add(c, "@job", run.Job);
+                SqlParams.Add(c, "@period", run.Period);
+                SqlParams.Add(c, "@ran", run.RanAt);
+                SqlParams.Add(c, "@asof", run.AsOf);
+                SqlParams.Add(c, "@accounts", run.AccountsAffected);
+                SqlParams.Add(c, "@points", run.PointsDelta);
+            },
+            cancellationToken);
 
     public Task InsertJobRunAsync(JobRunRecord run, CancellationToken cancellationToken) =>
         ExecuteAsync(
