@@ -212,9 +212,10 @@ public sealed class PrintQueue : IDisposable
             {
             }
         }
-        catch (IOException) when (File.Exists(path))
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Made by another opener in between: theirs stands.
+            // Made by another opener in between (theirs stands), or not creatable here: opening it
+            // below reports that with the queue's own message.
         }
     }
 }
