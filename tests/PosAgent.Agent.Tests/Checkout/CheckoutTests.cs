@@ -189,6 +189,24 @@ public sealed class CheckoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refund_CheckIdAndAnotherSalesOperationId_RefusedNothingRefunded()
+    {
+        var first = await CheckWithLines(10_000);
+        var firstSale = await Client.CommitAsync(new CommitRequest { CheckId = first.CheckId, Payment = new PaymentSplit { CashMinor = 10_000 } }).WithTimeout();
+        var second = await CheckWithLines(20_000);
+        var secondSale = await Client.CommitAsync(new CommitRequest { CheckId = second.CheckId, Payment = new PaymentSplit { CashMinor = 20_000 } }).WithTimeout();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.RefundAsync(new RefundRequest { CheckId = first.CheckId, OperationId = secondSale.OperationId }).WithTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains($"operation_id: '{secondSale.OperationId}' is not the sale of check '{first.CheckId}'", refused.Status.Detail, StringComparison.Ordinal);
+        var both = await Client.RefundAsync(new RefundRequest { CheckId = first.CheckId, OperationId = firstSale.OperationId }).WithTimeout();
+        Assert.Equal(10_000, both.RefundMinor);
+        var untouched = await Client.RefundAsync(new RefundRequest { CheckId = second.CheckId }).WithTimeout();
+        Assert.Equal(20_000, untouched.RefundMinor);
+    }
+
+    [Fact]
     public async Task PrintReceipt_OfflineSale_ShowsMaskedCardPendingAndCopyOnReprint()
     {
         var card = CachedCard(6, 5000);

@@ -494,6 +494,12 @@ internal sealed class CheckService
         {
             var (check, saleOperationId) = _store.FindSale(request.CheckId, request.OperationId)
                 ?? throw ApiError.Invalid($"no committed sale '{(string.IsNullOrEmpty(request.CheckId) ? request.OperationId : request.CheckId)}' on this terminal; check the receipt's check number");
+            // Both given and naming two sales: refusing is safer than refunding one of them silently.
+            if (request.CheckId is { Length: > 0 } && request.OperationId is { Length: > 0 } && request.OperationId != saleOperationId)
+            {
+                throw ApiError.Invalid($"operation_id: '{request.OperationId}' is not the sale of check '{check.CheckId}'; give the check id or the operation id, or both of the same sale");
+            }
+
             if (check.State is not (CheckState.Committed or CheckState.PartiallyRefunded))
             {
                 throw ApiError.Precondition($"check {check.CheckId} is {check.State}: nothing is left to refund");
