@@ -486,9 +486,10 @@ public sealed class SimulatedPrinter : IAsyncDisposable
         }
     }
 
-    internal void CountPrinted(int count)
+    internal void CountPrinted(int count) => Interlocked.Add(ref _bytesPrinted, count);
+
+    internal void UsePaper(int count)
     {
-        Interlocked.Add(ref _bytesPrinted, count);
         var runOut = false;
         lock (_gate)
         {

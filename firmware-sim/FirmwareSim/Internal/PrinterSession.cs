@@ -277,10 +277,14 @@ internal sealed class PrinterSession : IEscPosSink, IDisposable
             }
 
             var contiguous = Math.Min(allowed, _buffer.Length - _head);
+
+            // Counted before the interpreter sees them: a cut inside these bytes completes a receipt,
+            // and whoever waits on that receipt must already see the bytes that made it as printed.
+            _printer.CountPrinted(contiguous);
             _interpreter.Feed(_buffer.AsSpan(_head, contiguous));
             _head = (_head + contiguous) % _buffer.Length;
             Volatile.Write(ref _count, _count - contiguous);
-            _printer.CountPrinted(contiguous);
+            _printer.UsePaper(contiguous);
         }
     }
 
