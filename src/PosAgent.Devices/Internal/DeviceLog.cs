@@ -13,6 +13,9 @@ internal static partial class DeviceLog
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Device {Device} cannot be opened on {Path}: {Error}")]
     public static partial void OpenFailed(ILogger logger, string device, string path, string error);
 
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Debug, Message = "Device {Device} still absent on {Path}: {Error}")]
+    public static partial void StillAbsent(ILogger logger, string device, string path, string error);
+
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Scanner {Device}: {Reason} {Detail}")]
     public static partial void ScanRejected(ILogger logger, string device, string reason, string detail);
 

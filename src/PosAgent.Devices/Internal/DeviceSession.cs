@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PosAgent.Devices.Interop;
 using PosAgent.Devices.Transports;
 
 namespace PosAgent.Devices.Internal;
@@ -71,6 +72,7 @@ internal sealed class DeviceSession : IDisposable
     {
         var backoff = new ReconnectBackoff(_reconnect);
         string? lastOpenError = null;
+        var lost = false;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -84,7 +86,13 @@ internal sealed class DeviceSession : IDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or TimeoutException)
             {
                 // Reported once per distinct error, so a device missing for an hour is one event, not thousands.
-                if (ex.Message != lastOpenError)
+                // A device that was unplugged and is still absent stays Disconnected: its reopen failing
+                // for that reason is expected, not a fault to report as Failed.
+                if (lost && IsAbsent(ex))
+                {
+                    DeviceLog.StillAbsent(_logger, _device, _transport.Name, ex.Message);
+                }
+                else if (ex.Message != lastOpenError)
                 {
                     lastOpenError = ex.Message;
                     DeviceLog.OpenFailed(_logger, _device, _transport.Name, ex.Message);
@@ -101,6 +109,7 @@ internal sealed class DeviceSession : IDisposable
 
             backoff.Reset();
             lastOpenError = null;
+            lost = false;
             IsConnected = true;
             DeviceLog.Connected(_logger, _device, _transport.Name);
             _raise(new DeviceConnectionEvent(_device, _time.GetUtcNow(), DeviceConnectionState.Connected, _transport.Name, null));
@@ -129,6 +138,7 @@ internal sealed class DeviceSession : IDisposable
 
             _transport.Close();
             IsConnected = false;
+            lost = true;
             onDisconnected?.Invoke();
             DeviceLog.Disconnected(_logger, _device, _transport.Name, error);
             _raise(new DeviceConnectionEvent(_device, _time.GetUtcNow(), DeviceConnectionState.Disconnected, _transport.Name, error));
@@ -138,6 +148,11 @@ internal sealed class DeviceSession : IDisposable
             }
         }
     }
+
+    /// <summary>The device node is not there (unplugged, pty closed), as opposed to present but refusing.</summary>
+    private static bool IsAbsent(Exception ex) =>
+        ex is FileNotFoundException or DirectoryNotFoundException
+        || ex is DeviceUnavailableException { Errno: Errno.ENXIO or Errno.ENODEV or Errno.EIO };
 
     private bool Wait(TimeSpan delay, CancellationToken ct)
     {

@@ -171,6 +171,29 @@ public sealed class BarcodeScannerTests : IDisposable
     }
 
     [Fact]
+    public async Task Unplugged_ReopenFailsWhileAbsent_StaysDisconnectedNotFailed()
+    {
+        var device = new PtyDevice(_dir.File("scanner"));
+        using var _ = device;
+        var log = new LogSignal(eventId: 6010, count: 2);
+        using var scanner = new BarcodeScanner(
+            new ScannerOptions { Name = "lane1-scanner", Transport = new TransportOptions { Path = device.Path, Baud = 9600 } },
+            logger: log);
+        scanner.EventRaised += _events.Add;
+        scanner.Start();
+        await _events.Next<DeviceConnectionEvent>(e => e.State == DeviceConnectionState.Connected);
+
+        device.Unplug();
+        await _events.Next<DeviceConnectionEvent>(e => e.State == DeviceConnectionState.Disconnected);
+        // Two reopen attempts found the node absent (the debug log says so); neither was a fault.
+        await log.Reached.WithTimeout(TimeSpan.FromSeconds(10));
+        device.Replug();
+        await _events.Next<DeviceConnectionEvent>(e => e.State == DeviceConnectionState.Connected, TimeSpan.FromSeconds(2));
+
+        Assert.DoesNotContain(_events.Seen, e => e is DeviceConnectionEvent { State: DeviceConnectionState.Failed });
+    }
+
+    [Fact]
     public void Constructor_BadOptions_ThrowsListingEveryProblem()
     {
         var options = new ScannerOptions
@@ -186,5 +209,27 @@ public sealed class BarcodeScannerTests : IDisposable
         Assert.Contains("baud 1234", ex.Message, StringComparison.Ordinal);
         Assert.Contains("max length", ex.Message, StringComparison.Ordinal);
         Assert.Contains("prefix", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A logger that completes <see cref="Reached"/> once an event id has been logged <c>count</c> times.</summary>
+internal sealed class LogSignal(int eventId, int count) : Microsoft.Extensions.Logging.ILogger<BarcodeScanner>
+{
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _seen;
+
+    public Task Reached => _reached.Task;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (id.Id == eventId && Interlocked.Increment(ref _seen) >= count)
+        {
+            _reached.TrySetResult();
+        }
     }
 }
