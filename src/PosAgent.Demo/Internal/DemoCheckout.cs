@@ -23,6 +23,7 @@ internal static class DemoCheckout
         {
             await output.WriteLineAsync("\n== Demo checkout").ConfigureAwait(false);
             await WaitForScannerAsync(agent, stepTimeout, cancellationToken).ConfigureAwait(false);
+            await WaitForMemberAsync(agent, card, stepTimeout, cancellationToken).ConfigureAwait(false);
 
             var check = await agent.OpenCheckAsync(new OpenCheckRequest { ClientReference = "demo-1", CashierId = "demo" }, cancellationToken).ConfigureAwait(false);
             check = await agent.AddLineAsync(new AddLineRequest { CheckId = check.CheckId, Sku = "LAB-CBC", Name = "Complete blood count", Category = "lab", UnitPriceMinor = 450_000, Quantity = 1 }, cancellationToken).ConfigureAwait(false);
@@ -87,6 +88,36 @@ internal static class DemoCheckout
             {
                 throw new TimeoutException($"the agent did not connect to the simulated scanner within {timeout.TotalSeconds:0} s: " +
                     string.Join("; ", status.Devices.Select(d => $"{d.Name} {d.State} {d.Detail}")));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WaitForMemberAsync(LocalApiClient agent, string card, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // The demo shows paying with points, so the agent must hold the member's ledger figures before
+        // the scan: a card attached while the central is still starting is an offline estimate with
+        // nothing usable, which is right for a real till and useless for a demo.
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                var balance = await agent.GetBalanceAsync(new GetBalanceRequest { CardNumber = card }, cancellationToken).ConfigureAwait(false);
+                if (balance.Card.Source == DataSource.Central)
+                {
+                    return;
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable && DateTime.UtcNow <= deadline)
+            {
+                // The central is not answering yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the agent could not read the demo member's balance from the central service within {timeout.TotalSeconds:0} s");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
