@@ -107,6 +107,8 @@ public sealed class AgentHost : IAsyncDisposable
             var devices = new DeviceBoard();
             var healthService = new HealthServiceImpl();
             var health = new AgentHealth(healthService, devices);
+            var storeWatch = new StoreWatch(store, health, options.StoreProbeInterval, time, logger);
+            owned.Add(storeWatch);
             var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
             owned.Add(wiring);
             var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory, options.DataGroupReadable);
@@ -155,7 +157,7 @@ public sealed class AgentHost : IAsyncDisposable
             app.MapGrpcService<TerminalApi>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
-            health.StoreOpen();
+            health.StoreWritable(!store.Health.Failing);
             var host = new AgentHost(app, options, logger, parts, health);
             host._owned.AddRange(owned);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -163,6 +165,7 @@ public sealed class AgentHost : IAsyncDisposable
             host._background.Add(Task.Run(() => sync.RunAsync(host._stopping.Token), CancellationToken.None));
             host._background.Add(Task.Run(() => refresher.RunAsync(host._stopping.Token), CancellationToken.None));
             host._background.Add(Task.Run(() => commitLog.RunAsync(host._stopping.Token), CancellationToken.None));
+            host._background.Add(Task.Run(() => storeWatch.RunAsync(host._stopping.Token), CancellationToken.None));
             wiring.StartScanner(estimator, time, loggerFactory);
             wiring.StartPrinter();
             AgentLog.Started(logger, options.TerminalId, string.Join(", ", new[] { host.SocketPath, host.TcpAddress }.Where(e => e is not null)), options.DatabasePath);

@@ -63,6 +63,12 @@ public sealed class AgentOptions
     /// <summary>An open check untouched for this long is abandoned and cancelled (at least 1 minute). Default 24 h.</summary>
     public TimeSpan OpenCheckMaxAge { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// While the database's writes fail (disk full, I/O error), how often the agent tries a small
+    /// write of its own to see it recover (100 ms..10 min). Default 5 s.
+    /// </summary>
+    public TimeSpan StoreProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Sync worker and resilience settings.</summary>
     public SyncOptions Sync { get; set; } = new();
 
@@ -87,6 +93,11 @@ public sealed class AgentOptions
         if (OpenCheckMaxAge < TimeSpan.FromMinutes(1))
         {
             problems.Add($"openCheckMaxAge: {OpenCheckMaxAge} must be at least 00:01:00");
+        }
+
+        if (StoreProbeInterval < TimeSpan.FromMilliseconds(100) || StoreProbeInterval > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"storeProbeInterval: {StoreProbeInterval} must be 00:00:00.1..00:10:00");
         }
 
         if (string.IsNullOrWhiteSpace(TerminalId) || TerminalId.Length > 64)

@@ -112,14 +112,23 @@ public static class CentralCli
             var id = new Argument<string>("terminal-id") { Description = "Terminal id (letters, digits, . _ : -)" };
             var storeId = new Option<string>("--store-id") { Description = "The store (shop, clinic) the terminal belongs to", Required = true };
             var description = new Option<string>("--description") { Description = "Free text", DefaultValueFactory = _ => string.Empty };
-            var create = new Command("create", "Create a terminal credential; prints the token once") { id, storeId, description };
+            var chainId = new Option<string?>("--chain-id") { Description = "The chain the store belongs to (set once per store; a store stays in its first chain)" };
+            var scope = new Option<string?>("--scope") { Description = "What the terminal acts for: 'store' (its own store, the default) or 'chain' (every store of its store's chain)" };
+            scope.AcceptOnlyFromAmong("store", "chain");
+            var create = new Command("create", "Create a terminal credential; prints the token once") { id, storeId, description, chainId, scope };
             create.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
             {
                 var terminal = parse.GetValue(id)!;
                 RequestValidator.Id("terminal-id", terminal);
                 RequestValidator.Id("--store-id", parse.GetValue(storeId)!);
-                var (record, token) = await c.Credentials.CreateAsync(CredentialRole.Terminal, terminal, parse.GetValue(storeId), parse.GetValue(description)!, ct).ConfigureAwait(false);
-                await output.WriteLineAsync($"terminal {record.TerminalId} (store {record.StoreId}) credential {record.CredentialId}").ConfigureAwait(false);
+                var chain = parse.GetValue(chainId);
+                if (chain is not null)
+                {
+                    RequestValidator.Id("--chain-id", chain);
+                }
+
+                var (record, token) = await c.Credentials.CreateAsync(CredentialRole.Terminal, terminal, parse.GetValue(storeId), parse.GetValue(description)!, ct, ScopeOf(parse.GetValue(scope)) ?? CredentialScope.Store, chain).ConfigureAwait(false);
+                await output.WriteLineAsync($"terminal {record.TerminalId} (store {record.StoreId}{ChainText(record)}, scope {ScopeText(record.Scope)}) credential {record.CredentialId}").ConfigureAwait(false);
                 await output.WriteLineAsync($"token: {token}").ConfigureAwait(false);
                 await output.WriteLineAsync("Keep the token secret: it is shown only now (only its hash is stored).").ConfigureAwait(false);
                 return 0;
@@ -133,7 +142,7 @@ public static class CentralCli
                 {
                     if (t.RevokedAt is null || parse.GetValue(all))
                     {
-                        await output.WriteLineAsync($"{t.TerminalId}\tstore={t.StoreId}\tcredential={t.CredentialId}\tcreated={t.CreatedAt:u}\t{(t.RevokedAt is { } r ? "revoked=" + r.ToString("u", CultureInfo.InvariantCulture) : "active")}\t{t.Description}").ConfigureAwait(false);
+                        await output.WriteLineAsync($"{t.TerminalId}\tstore={t.StoreId}\tchain={t.ChainId ?? "-"}\tscope={ScopeText(t.Scope)}\tcredential={t.CredentialId}\tcreated={t.CreatedAt:u}\t{(t.RevokedAt is { } r ? "revoked=" + r.ToString("u", CultureInfo.InvariantCulture) : "active")}\t{t.Description}").ConfigureAwait(false);
                     }
                 }
 
@@ -148,8 +157,46 @@ public static class CentralCli
                 await (count == 0 ? error : output).WriteLineAsync($"{count} credential(s) of terminal {parse.GetValue(revokeId)} revoked").ConfigureAwait(false);
                 return count == 0 ? 1 : 0;
             }).ConfigureAwait(false));
-            return new Command("terminal", "Terminal credentials (per-terminal bearer tokens bound to a store)") { create, list, revoke };
+
+            var updateId = new Argument<string>("terminal-id");
+            var updateChain = new Option<string?>("--chain-id") { Description = "Put the terminal's store in this chain (if it is in none yet)" };
+            var updateScope = new Option<string?>("--scope") { Description = "'store' or 'chain'" };
+            updateScope.AcceptOnlyFromAmong("store", "chain");
+            var update = new Command("update", "Change what a terminal's active credential lets it act for (same token)") { updateId, updateScope, updateChain };
+            update.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var terminal = parse.GetValue(updateId)!;
+                RequestValidator.Id("terminal-id", terminal);
+                var chain = parse.GetValue(updateChain);
+                if (chain is not null)
+                {
+                    RequestValidator.Id("--chain-id", chain);
+                }
+
+                var newScope = ScopeOf(parse.GetValue(updateScope));
+                if (newScope is null && chain is null)
+                {
+                    await error.WriteLineAsync("nothing to change: give --scope and/or --chain-id").ConfigureAwait(false);
+                    return 2;
+                }
+
+                var record = await c.Credentials.UpdateTerminalAsync(terminal, newScope, chain, ct).ConfigureAwait(false);
+                await output.WriteLineAsync($"terminal {record.TerminalId} (store {record.StoreId}{ChainText(record)}) scope {ScopeText(record.Scope)}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return new Command("terminal", "Terminal credentials (per-terminal bearer tokens bound to a store, acting for it or its chain)") { create, list, update, revoke };
         }
+
+        private static CredentialScope? ScopeOf(string? text) => text switch
+        {
+            null => null,
+            "chain" => CredentialScope.Chain,
+            _ => CredentialScope.Store,
+        };
+
+        private static string ScopeText(CredentialScope scope) => scope == CredentialScope.Chain ? "chain" : "store";
+
+        private static string ChainText(CredentialRecord record) => record.ChainId is { } chain ? $", chain {chain}" : string.Empty;
 
         private Command Admin()
         {
@@ -240,7 +287,7 @@ public static class CentralCli
             var history = new Command("history", "A card's history from the ledger, newest first, one page at a time") { number, pageSize, pageToken };
             history.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
             {
-                var page = await c.Accounts.HistoryAsync(new ListCardHistoryRequest { CardNumber = parse.GetValue(number)!, PageSize = parse.GetValue(pageSize), PageToken = parse.GetValue(pageToken) ?? string.Empty }, ct).ConfigureAwait(false);
+                var page = await c.Accounts.HistoryAsync(null, new ListCardHistoryRequest { CardNumber = parse.GetValue(number)!, PageSize = parse.GetValue(pageSize), PageToken = parse.GetValue(pageToken) ?? string.Empty }, ct).ConfigureAwait(false);
                 foreach (var e in page.Entries)
                 {
                     var r = e.Result;

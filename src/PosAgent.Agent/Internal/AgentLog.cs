@@ -67,4 +67,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(52, LogLevel.Information, "Sync recovered after {FailedPasses} failed passes")]
     public static partial void SyncRecovered(ILogger logger, long failedPasses);
+
+    [LoggerMessage(60, LogLevel.Error, "The agent database cannot be written ({Error}): sales are refused and health is NOT_SERVING until a write commits again (probing every {Interval})")]
+    public static partial void StoreFailing(ILogger logger, string error, TimeSpan interval);
+
+    [LoggerMessage(61, LogLevel.Information, "The agent database takes writes again after {Duration}: health is SERVING")]
+    public static partial void StoreRecovered(ILogger logger, TimeSpan duration);
 }

@@ -39,6 +39,16 @@ public interface IStoreSession
 
     Task TouchCredentialAsync(string credentialId, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>Sets the scope of every active credential of a terminal; returns how many.</summary>
+    Task<int> SetCredentialScopeAsync(string terminalId, CredentialScope scope, CancellationToken cancellationToken);
+
+    // Stores and chains
+    /// <summary>The chain of each given store that has one (store id to chain id).</summary>
+    Task<IReadOnlyDictionary<string, string>> GetStoreChainsAsync(IReadOnlyCollection<string> storeIds, CancellationToken cancellationToken);
+
+    /// <summary>Puts a store in a chain unless it is already in one (that one stays: read it back to compare).</summary>
+    Task InsertStoreChainAsync(string storeId, string chainId, DateTimeOffset at, CancellationToken cancellationToken);
+
     // Programs
     Task InsertProgramAsync(ProgramRecord program, CancellationToken cancellationToken);
 
@@ -100,9 +110,10 @@ public interface IStoreSession
 
     /// <summary>
     /// An account's entries, newest first (business time, then id), strictly before
-    /// <paramref name="before"/> when given: one page of its history.
+    /// <paramref name="before"/> when given: one page of its history. With
+    /// <paramref name="visibleTo"/>, only the entries that terminal scope may see.
     /// </summary>
-    Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken, LedgerVisibility? visibleTo = null);
 
     /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
     Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);

@@ -23,7 +23,20 @@ public enum CardStatus
     Expired = 5,
 }
 
-/// <summary>A bearer credential; only the SHA-256 of its secret is kept.</summary>
+/// <summary>What a terminal credential lets its terminal act for (issue #18).</summary>
+public enum CredentialScope
+{
+    /// <summary>Its own store only (the default).</summary>
+    Store = 0,
+
+    /// <summary>Every store of its store's chain (a head-office till, a chain's service desk).</summary>
+    Chain = 1,
+}
+
+/// <summary>
+/// A bearer credential; only the SHA-256 of its secret is kept. <see cref="ChainId"/> is the chain
+/// of <see cref="StoreId"/> (the stores table), read with the credential; null when the store has none.
+/// </summary>
 public sealed record CredentialRecord(
     string CredentialId,
     CredentialRole Role,
@@ -33,7 +46,15 @@ public sealed record CredentialRecord(
     byte[] SecretHash,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastSeenAt);
+    DateTimeOffset? LastSeenAt,
+    CredentialScope Scope = CredentialScope.Store,
+    string? ChainId = null);
+
+/// <summary>
+/// Whose ledger entries a terminal may see: its store's, its chain's stores' when
+/// <see cref="ChainId"/> is set, and the service's own operations on a card (enrolment, grants).
+/// </summary>
+public sealed record LedgerVisibility(string StoreId, string? ChainId);
 
 public sealed record ProgramRecord(
     string ProgramId,

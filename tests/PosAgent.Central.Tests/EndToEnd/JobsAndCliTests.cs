@@ -97,6 +97,29 @@ public sealed class JobsAndCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cli_TerminalCreateWithChainThenUpdateScopeChain_ListShowsIt_TokenRefundsAnotherStoresSale()
+    {
+        var card = await _h.RegisterAsync("INV-KZ");
+        var (sellerCode, seller, _) = await CliAsync("terminal", "create", "w1-lane", "--store-id", "west-1", "--chain-id", "west", "--store", Db);
+        var (officeCode, office, _) = await CliAsync("terminal", "create", "w2-office", "--store-id", "west-2", "--chain-id", "west", "--store", Db);
+        var (updateCode, updated, _) = await CliAsync("terminal", "update", "w2-office", "--scope", "chain", "--store", Db);
+        var (badCode, _, badError) = await CliAsync("terminal", "update", "w2-office", "--scope", "everything", "--store", Db);
+        var (_, listed, _) = await CliAsync("terminal", "list", "--store", Db);
+        var sale = Tx.Sale(card, _h.Time.GetUtcNow().AddHours(-1), cashMinor: 1_000_000);
+        await _h.Client(TokenOf(seller)).SubmitAsync(sale).WithTimeout();
+
+        var refund = (await _h.Client(TokenOf(office)).SubmitAsync(Tx.Refund(sale.TransactionId, _h.Time.GetUtcNow().AddMinutes(-30))).WithTimeout()).Results[0];
+
+        Assert.Equal((0, 0, 0), (sellerCode, officeCode, updateCode));
+        Assert.Contains("terminal w2-office (store west-2, chain west) scope chain", updated, StringComparison.Ordinal);
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("everything", badError, StringComparison.Ordinal);
+        Assert.Contains("w2-office\tstore=west-2\tchain=west\tscope=chain", listed, StringComparison.Ordinal);
+        Assert.Contains("w1-lane\tstore=west-1\tchain=west\tscope=store", listed, StringComparison.Ordinal);
+        Assert.Equal(TransactionOutcome.Applied, refund.Outcome);
+    }
+
+    [Fact]
     public async Task Cli_RunJobTwiceAndLiabilityReport_EarlierRunAlreadyDoneLaterRunRedoesTheDayReportHasTotals()
     {
         await _h.RegisterAsync("CSM");
@@ -167,6 +190,9 @@ public sealed class JobsAndCliTests : IAsyncLifetime
         Assert.Contains(StatusCode.ResourceExhausted, outcomes);
         Assert.All(outcomes, s => Assert.True(s is StatusCode.OK or StatusCode.ResourceExhausted));
     }
+
+    private static string TokenOf(string output) =>
+        output.Split('\n').Single(l => l.StartsWith("token: ", StringComparison.Ordinal))["token: ".Length..].Trim();
 
     private static async Task<(int Code, string Output, string Error)> CliAsync(params string[] args)
     {

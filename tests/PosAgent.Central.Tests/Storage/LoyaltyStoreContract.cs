@@ -121,6 +121,27 @@ public abstract class LoyaltyStoreContract<TProvider> : IClassFixture<TProvider>
     }
 
     [Fact]
+    public async Task StoreChains_FirstChainStays_CredentialsReadTheirStoresChainAndScope()
+    {
+        var store = "store-" + Guid.NewGuid().ToString("N")[..8];
+        var terminal = "term-" + Guid.NewGuid().ToString("N")[..8];
+        var credential = new CredentialRecord("c-" + Guid.NewGuid().ToString("N"), CredentialRole.Terminal, terminal, store, "office", [1], T0, null, null, CredentialScope.Store);
+        await _store.WriteAsync(async (s, ct) =>
+        {
+            await s.InsertCredentialAsync(credential, ct);
+            await s.InsertStoreChainAsync(store, "north", T0, ct);
+            await s.InsertStoreChainAsync(store, "south", T0, ct);
+            return await s.SetCredentialScopeAsync(terminal, CredentialScope.Chain, ct);
+        }, CancellationToken.None);
+
+        var chains = await _store.ReadAsync((s, ct) => s.GetStoreChainsAsync([store, "no-such-store"], ct), CancellationToken.None);
+        var read = await _store.ReadAsync((s, ct) => s.GetCredentialAsync(credential.CredentialId, ct), CancellationToken.None);
+
+        Assert.Equal(new Dictionary<string, string> { [store] = "north" }, chains);
+        Assert.Equal((CredentialScope.Chain, "north"), (read!.Scope, read.ChainId));
+    }
+
+    [Fact]
     public async Task Programs_ActivateSecondVersion_FirstBecomesInactive()
     {
         var id = "P" + Guid.NewGuid().ToString("N")[..6];

@@ -58,6 +58,14 @@ public sealed class CentralClient(GrpcChannel channel, string? token)
 
     public Task<CreateTerminalResponse> CreateTerminalAsync(string terminal, string store) => _admin.CreateTerminalAsync(new CreateTerminalRequest { TerminalId = terminal, StoreId = store }, Options()).ResponseAsync;
 
+    public Task<CreateTerminalResponse> CreateTerminalAsync(string terminal, string store, string chain, TerminalScope scope) =>
+        _admin.CreateTerminalAsync(new CreateTerminalRequest { TerminalId = terminal, StoreId = store, ChainId = chain, Scope = scope }, Options()).ResponseAsync;
+
+    public Task<TerminalInfo> UpdateTerminalAsync(string terminal, TerminalScope scope, string chain = "") =>
+        _admin.UpdateTerminalAsync(new UpdateTerminalRequest { TerminalId = terminal, Scope = scope, ChainId = chain }, Options()).ResponseAsync;
+
+    public Task<ListTerminalsResponse> ListTerminalsAsync() => _admin.ListTerminalsAsync(new ListTerminalsRequest(), Options()).ResponseAsync;
+
     public Task<TerminalInfo> RevokeTerminalAsync(string terminal) => _admin.RevokeTerminalAsync(new RevokeTerminalRequest { TerminalId = terminal }, Options()).ResponseAsync;
 
     private CallOptions Options(CancellationToken cancellationToken = default, bool deadline = true) => new(

@@ -97,6 +97,15 @@ public sealed class LazyFsMount : IAsyncDisposable
         Cuts++;
     }
 
+    /// <summary>
+    /// From now on every write, truncate and fsync fails with <paramref name="errno"/> ("ENOSPC":
+    /// the disk is full; "EIO": it fails), until <see cref="HealAsync"/>. Reads keep working.
+    /// </summary>
+    public async Task FailWritesAsync(string errno = "ENOSPC") => await SendAsync("fail " + errno, "fail-done");
+
+    /// <summary>Writes work again (space freed, the disk replaced).</summary>
+    public async Task HealAsync() => await SendAsync("heal", "heal-done");
+
     /// <summary>Counters of the filesystem: fsyncs of files and of folders, writes.</summary>
     public async Task<string> StatsAsync() => await SendAsync("stats", "stats ");
 

@@ -14,6 +14,9 @@ Protocol (line based, so the test drives it without sockets):
   stdout "ready"     once the mount serves requests
   stdin  "cut"       -> drop everything unsynced, answer "cut-done"
   stdin  "stats"     -> answer "stats fsync=N fsyncdir=N writes=N"
+  stdin  "fail ENOSPC" (or EIO, EROFS) -> from now on every write, truncate and fsync
+                        fails with that errno, as a full or failing disk does; answer "fail-done"
+  stdin  "heal"      -> writes work again; answer "heal-done"
   stdin EOF          -> unmount and exit (so a killed test never leaves a mount behind)
 
 Usage: lazyfs.py MOUNTPOINT
@@ -106,6 +109,7 @@ class LazyFs(fusepy.Operations):
         self.fsyncs = 0
         self.dir_fsyncs = 0
         self.writes = 0
+        self.failure = None  # an errno every change fails with (the "fail" command), or None
 
     # --- helpers -----------------------------------------------------------------------------
     def _lookup(self, path):
@@ -210,7 +214,12 @@ class LazyFs(fusepy.Operations):
         node = self._node(path, fh)
         return bytes(node.data[offset:offset + size])
 
+    def _check_failure(self):
+        if self.failure is not None:
+            raise fusepy.FuseOSError(self.failure)
+
     def write(self, path, data, offset, fh):
+        self._check_failure()
         node = self._node(path, fh)
         node.write(offset, data)
         node.mtime = time.time()
@@ -218,11 +227,13 @@ class LazyFs(fusepy.Operations):
         return len(data)
 
     def truncate(self, path, length, fh=None):
+        self._check_failure()
         node = self._node(path, fh)
         node.truncate(length)
         node.mtime = time.time()
 
     def fsync(self, path, datasync, fh):
+        self._check_failure()
         self._node(path, fh).sync()
         self.fsyncs += 1
         return 0
@@ -265,6 +276,10 @@ class LazyFs(fusepy.Operations):
         return dict(f_bsize=4096, f_frsize=4096, f_blocks=1 << 20, f_bfree=1 << 19,
                     f_bavail=1 << 19, f_files=1 << 16, f_ffree=1 << 15, f_namemax=255)
 
+    def set_failure(self, failure):
+        with self._mutex:
+            self.failure = failure
+
     def stats(self):
         with self._mutex:
             return f"stats fsync={self.fsyncs} fsyncdir={self.dir_fsyncs} writes={self.writes}"
@@ -278,6 +293,12 @@ def serve_commands(fs, mountpoint):
             print("cut-done", flush=True)
         elif command == "stats":
             print(fs.stats(), flush=True)
+        elif command.startswith("fail "):
+            fs.set_failure(getattr(errno, command.split()[1]))
+            print("fail-done", flush=True)
+        elif command == "heal":
+            fs.set_failure(None)
+            print("heal-done", flush=True)
     # The test is gone (or done): never leave a mount behind.
     subprocess.run(["fusermount", "-u", "-z", mountpoint], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

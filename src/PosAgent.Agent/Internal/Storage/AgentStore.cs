@@ -125,6 +125,44 @@ internal sealed class AgentStore : IDisposable
     private long _writesSinceCheckpoint;
     private DateTimeOffset _lastCheckpoint;
 
+    /// <summary>Whether the database still takes writes, as the writes find out (health and the log follow it).</summary>
+    public StoreHealth Health { get; } = new();
+
+    /// <summary>
+    /// A small durable write of the store's own (one meta row, committed with fsync like a sale):
+    /// while <see cref="Health"/> is failing the agent calls it now and then to see the disk back.
+    /// Returns whether it committed; never throws for a storage failure.
+    /// </summary>
+    public bool Probe()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            try
+            {
+                InTransaction(() =>
+                {
+                    using var command = _connection.CreateCommand();
+                    command.CommandText = "INSERT INTO meta(key, value) VALUES ('store_probe', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+                    command.Parameters.AddWithValue("$v", now.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    command.ExecuteNonQuery();
+                });
+                _writesSinceCheckpoint++;
+                return true;
+            }
+            catch (SqliteException)
+            {
+                // Still failing (the error was reported to Health by the write).
+                return false;
+            }
+        }
+    }
+
     private AgentStore(SqliteConnection connection, TimeProvider time)
     {
         _connection = connection;
@@ -525,8 +563,8 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _saveOpenCheck.Bind(1, record.Check.CheckId).Bind(2, record.CardNumber).Bind(3, record.CardFromCentral ? 1 : 0)
-                .Bind(4, record.NextLine).Bind(5, proto).Bind(6, now).Execute();
+            Watched(() => _saveOpenCheck.Bind(1, record.Check.CheckId).Bind(2, record.CardNumber).Bind(3, record.CardFromCentral ? 1 : 0)
+                .Bind(4, record.NextLine).Bind(5, proto).Bind(6, now).Execute());
             _writesSinceCheckpoint++;
         }
     }
@@ -537,7 +575,7 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _deleteOpenCheck.Bind(1, checkId).Execute();
+            Watched(() => _deleteOpenCheck.Bind(1, checkId).Execute());
             _writesSinceCheckpoint++;
         }
     }
@@ -716,21 +754,24 @@ internal sealed class AgentStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            using var tx = _connection.BeginTransaction();
-            using var command = _connection.CreateCommand();
-            command.Transaction = tx;
-            command.CommandText = "INSERT INTO card_cache(card_number, snapshot, fetched_at) VALUES ($card, $snap, $at) ON CONFLICT(card_number) DO UPDATE SET snapshot = excluded.snapshot, fetched_at = excluded.fetched_at";
-            var card = command.Parameters.Add(new SqliteParameter { ParameterName = "$card" });
-            var snap = command.Parameters.Add(new SqliteParameter { ParameterName = "$snap" });
-            command.Parameters.AddWithValue("$at", now);
-            foreach (var snapshot in snapshots)
+            Watched(() =>
             {
-                card.Value = snapshot.CardNumber;
-                snap.Value = snapshot.ToByteArray();
-                command.ExecuteNonQuery();
-            }
+                using var tx = _connection.BeginTransaction();
+                using var command = _connection.CreateCommand();
+                command.Transaction = tx;
+                command.CommandText = "INSERT INTO card_cache(card_number, snapshot, fetched_at) VALUES ($card, $snap, $at) ON CONFLICT(card_number) DO UPDATE SET snapshot = excluded.snapshot, fetched_at = excluded.fetched_at";
+                var card = command.Parameters.Add(new SqliteParameter { ParameterName = "$card" });
+                var snap = command.Parameters.Add(new SqliteParameter { ParameterName = "$snap" });
+                command.Parameters.AddWithValue("$at", now);
+                foreach (var snapshot in snapshots)
+                {
+                    card.Value = snapshot.CardNumber;
+                    snap.Value = snapshot.ToByteArray();
+                    command.ExecuteNonQuery();
+                }
 
-            tx.Commit();
+                tx.Commit();
+            });
         }
     }
 
@@ -844,7 +885,7 @@ internal sealed class AgentStore : IDisposable
 
             _writesSinceCheckpoint = 0;
             _lastCheckpoint = _time.GetUtcNow();
-            Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE);");
+            Watched(() => Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE);"));
         }
     }
 
@@ -991,20 +1032,58 @@ internal sealed class AgentStore : IDisposable
     /// </summary>
     private void InTransaction(Action body)
     {
-        _begin.Execute();
         try
         {
-            body();
-            _commit.Execute();
-        }
-        catch
-        {
-            // A failed COMMIT may already have rolled back; only an open transaction is rolled back.
             if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
             {
+                // A rollback that failed on a failing disk left the last transaction open.
                 _rollback.Execute();
             }
 
+            _begin.Execute();
+            try
+            {
+                body();
+                _commit.Execute();
+            }
+            catch (Exception)
+            {
+                // A failed COMMIT may already have rolled back; only an open transaction is rolled back.
+                if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+                {
+                    try
+                    {
+                        _rollback.Execute();
+                    }
+                    catch (SqliteException rollback) when (StoreHealth.IsStorageFailure(rollback))
+                    {
+                        // The disk that failed the write may fail the rollback too: the write's error says why.
+                        Health.Failed(rollback);
+                    }
+                }
+
+                throw;
+            }
+        }
+        catch (Exception ex)
+        {
+            Health.Failed(ex);
+            throw;
+        }
+
+        Health.Succeeded();
+    }
+
+    /// <summary>A write outside <see cref="InTransaction"/>: a storage failure makes the store failing (only a durable commit shows recovery).</summary>
+    private void Watched(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception ex)
+        {
+            Health.Failed(ex);
             throw;
         }
     }

@@ -42,7 +42,7 @@ internal sealed class AdminGrpcService(
 
     public override Task<CardSnapshot> GetCardSnapshot(GetCardSnapshotRequest request, ServerCallContext context) => accounts.SnapshotAsync(request, context.CancellationToken);
 
-    public override Task<ListCardHistoryResponse> ListCardHistory(ListCardHistoryRequest request, ServerCallContext context) => accounts.HistoryAsync(request, context.CancellationToken);
+    public override Task<ListCardHistoryResponse> ListCardHistory(ListCardHistoryRequest request, ServerCallContext context) => accounts.HistoryAsync(null, request, context.CancellationToken);
 
     public override Task<TransactionResult> GrantPoints(GrantPointsRequest request, ServerCallContext context) => accounts.GrantAsync(request, context.CancellationToken);
 
@@ -74,9 +74,42 @@ internal sealed class AdminGrpcService(
         RequestValidator.Id("terminal_id", request.TerminalId);
         RequestValidator.Id("store_id", request.StoreId);
         RequestValidator.Text("description", request.Description, 200);
-        var (record, token) = await credentials.CreateAsync(CredentialRole.Terminal, request.TerminalId, request.StoreId, request.Description, context.CancellationToken).ConfigureAwait(false);
+        var chain = OptionalChain(request.ChainId);
+        var (record, token) = await credentials.CreateAsync(CredentialRole.Terminal, request.TerminalId, request.StoreId, request.Description, context.CancellationToken, Scope(request.Scope) ?? CredentialScope.Store, chain).ConfigureAwait(false);
         return new CreateTerminalResponse { Terminal = CentralEndpoints.TerminalInfo(record), Token = token };
     }
+
+    public override async Task<TerminalInfo> UpdateTerminal(UpdateTerminalRequest request, ServerCallContext context)
+    {
+        RequestValidator.Id("terminal_id", request.TerminalId);
+        var chain = OptionalChain(request.ChainId);
+        var scope = Scope(request.Scope);
+        if (scope is null && chain is null)
+        {
+            throw new RequestValidationException("scope", "nothing to change: give a scope (store or chain) and/or a chain_id");
+        }
+
+        return CentralEndpoints.TerminalInfo(await credentials.UpdateTerminalAsync(request.TerminalId, scope, chain, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    private static string? OptionalChain(string chainId)
+    {
+        if (chainId.Length == 0)
+        {
+            return null;
+        }
+
+        RequestValidator.Id("chain_id", chainId);
+        return chainId;
+    }
+
+    private static CredentialScope? Scope(TerminalScope scope) => scope switch
+    {
+        TerminalScope.Unspecified => null,
+        TerminalScope.Store => CredentialScope.Store,
+        TerminalScope.Chain => CredentialScope.Chain,
+        _ => throw new RequestValidationException("scope", $"unknown value {(int)scope}: expected TERMINAL_SCOPE_STORE or TERMINAL_SCOPE_CHAIN"),
+    };
 
     public override async Task<ListTerminalsResponse> ListTerminals(ListTerminalsRequest request, ServerCallContext context)
     {

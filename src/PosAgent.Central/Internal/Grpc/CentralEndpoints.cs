@@ -19,6 +19,8 @@ internal sealed class CentralEndpoints(AccountService accounts, ProgramCatalog p
         CreatedAt = ProtoMapping.Ts(record.CreatedAt),
         RevokedAt = ProtoMapping.Ts(record.RevokedAt),
         LastSeenAt = ProtoMapping.Ts(record.LastSeenAt),
+        ChainId = record.ChainId ?? string.Empty,
+        Scope = record.Role != CredentialRole.Terminal ? TerminalScope.Unspecified : record.Scope == CredentialScope.Chain ? TerminalScope.Chain : TerminalScope.Store,
     };
 
     public Task<PullChangesResponse> PullAsync(PullChangesRequest request, CancellationToken ct)

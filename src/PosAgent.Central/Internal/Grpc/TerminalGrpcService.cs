@@ -30,7 +30,7 @@ internal sealed class TerminalGrpcService(CentralEndpoints shared, CallGuard gua
         accounts.SnapshotAsync(request, context.CancellationToken);
 
     public override Task<ListCardHistoryResponse> ListCardHistory(ListCardHistoryRequest request, ServerCallContext context) =>
-        accounts.HistoryAsync(request, context.CancellationToken);
+        accounts.HistoryAsync(CallGuard.CallerOf(context), request, context.CancellationToken);
 
     public override Task<PullChangesResponse> PullChanges(PullChangesRequest request, ServerCallContext context) =>
         shared.PullAsync(request, context.CancellationToken);

@@ -1,13 +1,33 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
 
 namespace PosAgent.Central.Internal.Security;
 
-/// <summary>Who is calling: a terminal bound to a store, or the operator.</summary>
-internal sealed record Caller(CredentialRole Role, string CredentialId, string TerminalId, string StoreId)
+/// <summary>
+/// Who is calling: a terminal bound to a store (acting for that store, or for the store's chain
+/// when its credential's scope says so), or the operator.
+/// </summary>
+internal sealed record Caller(CredentialRole Role, string CredentialId, string TerminalId, string StoreId, CredentialScope Scope = CredentialScope.Store, string? ChainId = null)
 {
     public static Caller Operator(string credentialId) => new(CredentialRole.Admin, credentialId, "admin:" + credentialId, "admin");
+
+    /// <summary>The chain this terminal acts for; null when it acts for its store only.</summary>
+    public string? ActingChain => Role == CredentialRole.Terminal && Scope == CredentialScope.Chain ? ChainId : null;
+
+    /// <summary>The ledger entries this caller may see; null for the operator (all of them).</summary>
+    public LedgerVisibility? Visibility => Role == CredentialRole.Terminal ? new LedgerVisibility(StoreId, ActingChain) : null;
+
+    /// <summary>
+    /// Whether an operation made in <paramref name="storeId"/> is within this caller's scope:
+    /// the operator sees all; a terminal its own store, and with chain scope every store whose
+    /// chain (<paramref name="chainOf"/>: store id to chain id) is its own.
+    /// </summary>
+    public bool MayActFor(string storeId, IReadOnlyDictionary<string, string> chainOf) =>
+        Role != CredentialRole.Terminal
+        || string.Equals(storeId, StoreId, StringComparison.Ordinal)
+        || (ActingChain is { } chain && chainOf.TryGetValue(storeId, out var other) && string.Equals(other, chain, StringComparison.Ordinal));
 }
 
 /// <summary>Why a call was refused before it reached its handler.</summary>
@@ -27,13 +47,34 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
     private const string Prefix = "pa1";
     private readonly ConcurrentDictionary<string, (CredentialRecord Record, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    public async Task<(CredentialRecord Record, string Token)> CreateAsync(CredentialRole role, string? terminalId, string? storeId, string description, CancellationToken cancellationToken)
+    /// <summary>Store ids that name the service's own ledger entries, never a terminal's store.</summary>
+    public static IReadOnlySet<string> ReservedStoreIds { get; } = new HashSet<string>(StringComparer.Ordinal) { "service", "admin" };
+
+    /// <summary>
+    /// Creates a credential. For a terminal, <paramref name="chainId"/> puts its store in that
+    /// chain (a store stays in the chain it was first given), and <paramref name="scope"/> says
+    /// whether it acts for its store or its store's chain (chain needs the store to be in one).
+    /// </summary>
+    public async Task<(CredentialRecord Record, string Token)> CreateAsync(
+        CredentialRole role,
+        string? terminalId,
+        string? storeId,
+        string description,
+        CancellationToken cancellationToken,
+        CredentialScope scope = CredentialScope.Store,
+        string? chainId = null)
     {
         var credentialId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var secret = RandomNumberGenerator.GetBytes(32);
-        var record = new CredentialRecord(credentialId, role, terminalId, storeId, description, SHA256.HashData(secret), time.GetUtcNow(), null, null);
-        await store.WriteAsync(async (s, ct) =>
+        var record = new CredentialRecord(credentialId, role, terminalId, storeId, description, SHA256.HashData(secret), time.GetUtcNow(), null, null, scope, null);
+        if (role == CredentialRole.Terminal && storeId is not null && ReservedStoreIds.Contains(storeId))
         {
+            throw new RequestValidationException("store_id", $"'{storeId}' is reserved for the service's own operations");
+        }
+
+        record = await store.WriteAsync(async (s, ct) =>
+        {
+            string? chain = null;
             if (role == CredentialRole.Terminal)
             {
                 // A terminal stays in the store it was first bound to: moving it is a new terminal id.
@@ -43,12 +84,60 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
                 {
                     throw new TerminalBindingException($"terminal '{terminalId}' is bound to store '{existing.StoreId}'; revoke it first or use another terminal id");
                 }
+
+                chain = await PlaceStoreAsync(s, storeId!, chainId, scope, ct);
             }
 
             await s.InsertCredentialAsync(record, ct);
-            return 0;
+            return record with { ChainId = chain };
         }, cancellationToken).ConfigureAwait(false);
         return (record, $"{Prefix}.{credentialId}.{Base64Url(secret)}");
+    }
+
+    /// <summary>
+    /// Changes what a terminal's active credentials let it act for, without a new token:
+    /// <paramref name="scope"/> when given, and <paramref name="chainId"/> puts its store in a
+    /// chain if the store has none yet. Returns the terminal's newest active credential.
+    /// </summary>
+    public async Task<CredentialRecord> UpdateTerminalAsync(string terminalId, CredentialScope? scope, string? chainId, CancellationToken cancellationToken)
+    {
+        var updated = await store.WriteAsync(async (s, ct) =>
+        {
+            var active = (await s.ListCredentialsAsync(CredentialRole.Terminal, ct)).LastOrDefault(c => c.TerminalId == terminalId && c.RevokedAt is null)
+                ?? throw new NotFoundException($"terminal '{terminalId}' has no active credential");
+            var newScope = scope ?? active.Scope;
+            var chain = await PlaceStoreAsync(s, active.StoreId!, chainId, newScope, ct);
+            if (newScope != active.Scope)
+            {
+                await s.SetCredentialScopeAsync(terminalId, newScope, ct);
+            }
+
+            return active with { Scope = newScope, ChainId = chain };
+        }, cancellationToken).ConfigureAwait(false);
+        _cache.Clear();
+        return updated;
+    }
+
+    // The store's chain after this call: the one it had, or chainId for a store without one.
+    private async Task<string?> PlaceStoreAsync(IStoreSession s, string storeId, string? chainId, CredentialScope scope, CancellationToken ct)
+    {
+        if (chainId is not null)
+        {
+            await s.InsertStoreChainAsync(storeId, chainId, time.GetUtcNow(), ct);
+        }
+
+        var chain = (await s.GetStoreChainsAsync([storeId], ct)).GetValueOrDefault(storeId);
+        if (chainId is not null && chain != chainId)
+        {
+            throw new TerminalBindingException($"store '{storeId}' is in chain '{chain}'; a store stays in the chain it was first given");
+        }
+
+        if (scope == CredentialScope.Chain && chain is null)
+        {
+            throw new RequestValidationException("chain_id", $"is required for scope chain: store '{storeId}' is in no chain yet");
+        }
+
+        return chain;
     }
 
     public Task<IReadOnlyList<CredentialRecord>> ListAsync(CredentialRole role, CancellationToken cancellationToken) =>
@@ -123,7 +212,7 @@ internal sealed class CredentialService(ILoyaltyStore store, TimeProvider time, 
 
         return record.Role == CredentialRole.Admin
             ? Caller.Operator(record.CredentialId)
-            : new Caller(CredentialRole.Terminal, record.CredentialId, record.TerminalId!, record.StoreId!);
+            : new Caller(CredentialRole.Terminal, record.CredentialId, record.TerminalId!, record.StoreId!, record.Scope, record.ChainId);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -60,9 +60,12 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
         return snapshot;
     }
 
-    /// <summary>One page of the card's history (<see cref="CardHistory"/>).</summary>
-    public Task<ListCardHistoryResponse> HistoryAsync(ListCardHistoryRequest request, CancellationToken cancellationToken) =>
-        new CardHistory(store).ListAsync(request, cancellationToken);
+    /// <summary>
+    /// One page of the card's history (<see cref="CardHistory"/>): all of it for the operator, for
+    /// a terminal the operations of the stores in its scope and the service's own (#18).
+    /// </summary>
+    public Task<ListCardHistoryResponse> HistoryAsync(Caller? caller, ListCardHistoryRequest request, CancellationToken cancellationToken) =>
+        new CardHistory(store).ListAsync(request, caller?.Visibility, cancellationToken);
 
     /// <summary>
     /// Decides an online redemption and, when it is authorized, holds the points for it: the

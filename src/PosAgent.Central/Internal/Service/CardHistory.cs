@@ -18,7 +18,8 @@ internal sealed class CardHistory(ILoyaltyStore store)
 
     public const int MaxPageSize = 200;
 
-    public async Task<ListCardHistoryResponse> ListAsync(ListCardHistoryRequest request, CancellationToken cancellationToken)
+    /// <summary>One page; with <paramref name="visibleTo"/> (a terminal), only the entries in its scope.</summary>
+    public async Task<ListCardHistoryResponse> ListAsync(ListCardHistoryRequest request, LedgerVisibility? visibleTo, CancellationToken cancellationToken)
     {
         RequestValidator.CardNumber("card_number", request.CardNumber);
         RequestValidator.Range("page_size", request.PageSize, 0, MaxPageSize);
@@ -27,7 +28,7 @@ internal sealed class CardHistory(ILoyaltyStore store)
         var entries = await store.ReadAsync(async (s, ct) =>
         {
             var card = await s.GetCardAsync(request.CardNumber, ct) ?? throw new NotFoundException($"card {CardNumberFormat.Mask(request.CardNumber)} is not registered");
-            return await s.ListAccountEntriesAsync(card.AccountId, before, size + 1, ct);
+            return await s.ListAccountEntriesAsync(card.AccountId, before, size + 1, ct, visibleTo);
         }, cancellationToken).ConfigureAwait(false);
 
         var response = new ListCardHistoryResponse();

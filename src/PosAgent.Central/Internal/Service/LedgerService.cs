@@ -82,12 +82,26 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
     }
 
     /// <summary>
-    /// A terminal acts for its own store only: it may see the result of, or refund, operations
-    /// of its store's terminals, never another store's (transaction ids are printed on receipts).
-    /// Anything outside reads as if it did not exist.
+    /// A terminal acts for its own store (or its store's chain, when its credential says so): it
+    /// may see the result of, or refund, operations of the stores in its scope, never another's
+    /// (transaction ids are printed on receipts). Anything outside reads as if it did not exist.
     /// </summary>
-    private static bool InScope(Caller caller, LedgerEntry entry) =>
-        caller.Role != CredentialRole.Terminal || string.Equals(entry.StoreId, caller.StoreId, StringComparison.Ordinal);
+    private static bool InScope(Caller caller, LedgerEntry entry, IReadOnlyDictionary<string, string> chainOf) =>
+        caller.MayActFor(entry.StoreId, chainOf);
+
+    /// <summary>The chains of the other stores these entries were made in; read only for a chain-scoped terminal.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> ChainsOfAsync(IStoreSession s, Caller caller, IEnumerable<LedgerEntry> entries, CancellationToken ct)
+    {
+        if (caller.ActingChain is null)
+        {
+            return Empty;
+        }
+
+        var stores = entries.Select(e => e.StoreId).Where(id => !string.Equals(id, caller.StoreId, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        return stores.Count == 0 ? Empty : await s.GetStoreChainsAsync(stores, ct).ConfigureAwait(false);
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
     /// <summary>Duplicates, cards, refunds' originals and accounts read, then every account's transactions applied in business-time order.</summary>
     private async Task PrepareAsync(IStoreSession s, IngestionBatch batch, bool lockAccounts, CancellationToken ct)
@@ -96,14 +110,15 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
         var txs = batch.Transactions;
         var now = batch.Now;
         var existing = await s.GetEntriesAsync(txs.Select(t => t.TransactionId).ToList(), ct).ConfigureAwait(false);
+        var existingChains = await ChainsOfAsync(s, batch.Caller, existing.Values, ct).ConfigureAwait(false);
         var firstIndex = batch.FirstIndex;
         var pending = batch.Pending;
         for (var i = 0; i < txs.Count; i++)
         {
             var id = txs[i].TransactionId;
-            if (existing.TryGetValue(id, out var entry) && !InScope(batch.Caller, entry))
+            if (existing.TryGetValue(id, out var entry) && !InScope(batch.Caller, entry, existingChains))
             {
-                // Another store's operation: its result (account, balance) is not this terminal's to see.
+                // An operation of a store outside the caller's scope: its result (account, balance) is not this terminal's to see.
                 batch.Answers[i] = ProtoMapping.Rejected(id, txs[i].BusinessTime.ToDateTimeOffset(), now, null, "transaction_id_taken", "This transaction id is already used; a new operation needs a new id.");
             }
             else if (entry is not null)
@@ -124,6 +139,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             .Where(id => !firstIndex.ContainsKey(id))
             .ToList();
         var originals = await s.GetEntriesAsync(originalIds, ct).ConfigureAwait(false);
+        var originalChains = await ChainsOfAsync(s, batch.Caller, originals.Values, ct).ConfigureAwait(false);
         var accountOf = new Dictionary<int, string>();
         foreach (var i in pending)
         {
@@ -139,7 +155,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
                     original = txs[j];
                     accountId = cards.TryGetValue(original.CardNumber, out var c) ? c.AccountId : null;
                 }
-                else if (originals.TryGetValue(originalId, out var o) && o.Kind == "sale" && o.Outcome == (int)TransactionOutcome.Applied && InScope(batch.Caller, o))
+                else if (originals.TryGetValue(originalId, out var o) && o.Kind == "sale" && o.Outcome == (int)TransactionOutcome.Applied && InScope(batch.Caller, o, originalChains))
                 {
                     original = TerminalTransaction.Parser.ParseFrom(o.Request);
                     accountId = o.AccountId;

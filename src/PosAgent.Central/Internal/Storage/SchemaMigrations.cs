@@ -119,12 +119,28 @@ internal static class SchemaMigrations
     /// </summary>
     private const string V4LedgerAccountHistoryIndex = "CREATE INDEX IF NOT EXISTS ix_ledger_account_history ON ledger (account_id, business_time, transaction_id);";
 
+    /// <summary>
+    /// Chain-scoped terminals (issue #18): a store belongs to one chain (set by the operator with
+    /// the first terminal credential that names it, never changed after), and a terminal
+    /// credential says whether the terminal acts for its store (0, the default every existing
+    /// credential keeps) or for its store's whole chain (1).
+    /// </summary>
+    private const string V5TerminalScope = """
+        ALTER TABLE credentials ADD COLUMN scope INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE stores (
+            store_id TEXT PRIMARY KEY,
+            chain_id TEXT NOT NULL,
+            assigned_at BIGINT NOT NULL);
+        CREATE INDEX ix_stores_chain ON stores (chain_id);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
+        new(5, "terminal scope and store chains", V5TerminalScope),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -133,5 +149,6 @@ internal static class SchemaMigrations
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
+        new(5, "terminal scope and store chains", V5TerminalScope),
     ];
 }

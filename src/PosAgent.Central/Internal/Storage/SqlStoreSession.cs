@@ -6,7 +6,13 @@ namespace PosAgent.Central.Internal.Storage;
 /// <summary>The SQL of every store operation, shared by SQLite and PostgreSQL.</summary>
 internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connection, DbTransaction transaction) : IStoreSession
 {
-    private const string CredentialColumns = "credential_id, role, terminal_id, store_id, description, secret_hash, created_at, revoked_at, last_seen_at";
+    private const string CredentialColumns = "credential_id, role, terminal_id, store_id, description, secret_hash, created_at, revoked_at, last_seen_at, scope";
+
+    // A credential is read with its store's chain.
+    private const string CredentialSelect = """
+        SELECT c.credential_id, c.role, c.terminal_id, c.store_id, c.description, c.secret_hash, c.created_at, c.revoked_at, c.last_seen_at, c.scope, s.chain_id
+        FROM credentials c LEFT JOIN stores s ON s.store_id = c.store_id
+        """;
     private const string ProgramColumns = "program_id, version, definition_json, name, currency, loaded_at, active, activated_at";
     private const string MemberColumns = "member_id, request_id, phone, payload, registered_at";
     private const string AccountColumns = "account_id, member_id, program_id, state_json, version, balance, usable, pending, tier, status, joined_at, updated_at";
@@ -19,7 +25,7 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
 
     public Task InsertCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            $"INSERT INTO credentials ({CredentialColumns}) VALUES (@id, @role, @terminal, @store, @description, @hash, @created, @revoked, @seen)",
+            $"INSERT INTO credentials ({CredentialColumns}) VALUES (@id, @role, @terminal, @store, @description, @hash, @created, @revoked, @seen, @scope)",
             c =>
             {
                 SqlParams.Add(c, "@id", credential.CredentialId);
@@ -31,15 +37,16 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
                 SqlParams.Add(c, "@created", credential.CreatedAt);
                 SqlParams.Add(c, "@revoked", credential.RevokedAt);
                 SqlParams.Add(c, "@seen", credential.LastSeenAt);
+                SqlParams.Add(c, "@scope", (int)credential.Scope);
             },
             cancellationToken);
 
     public async Task<CredentialRecord?> GetCredentialAsync(string credentialId, CancellationToken cancellationToken) =>
-        (await QueryAsync($"SELECT {CredentialColumns} FROM credentials WHERE credential_id = @id", c => SqlParams.Add(c, "@id", credentialId), ReadCredential, cancellationToken).ConfigureAwait(false))
+        (await QueryAsync($"{CredentialSelect} WHERE c.credential_id = @id", c => SqlParams.Add(c, "@id", credentialId), ReadCredential, cancellationToken).ConfigureAwait(false))
         .FirstOrDefault();
 
     public Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CredentialRole role, CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {CredentialColumns} FROM credentials WHERE role = @role ORDER BY terminal_id, created_at", c => SqlParams.Add(c, "@role", role), ReadCredential, cancellationToken);
+        QueryAsync($"{CredentialSelect} WHERE c.role = @role ORDER BY c.terminal_id, c.created_at", c => SqlParams.Add(c, "@role", role), ReadCredential, cancellationToken);
 
     public Task<int> RevokeCredentialsAsync(CredentialRole role, string terminalOrCredentialId, DateTimeOffset at, CancellationToken cancellationToken) =>
         ExecuteAsync(
@@ -59,6 +66,43 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
             {
                 SqlParams.Add(c, "@at", at);
                 SqlParams.Add(c, "@id", credentialId);
+            },
+            cancellationToken);
+
+    public Task<int> SetCredentialScopeAsync(string terminalId, CredentialScope scope, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE credentials SET scope = @scope WHERE role = @role AND revoked_at IS NULL AND terminal_id = @id",
+            c =>
+            {
+                SqlParams.Add(c, "@scope", (int)scope);
+                SqlParams.Add(c, "@role", CredentialRole.Terminal);
+                SqlParams.Add(c, "@id", terminalId);
+            },
+            cancellationToken);
+
+    // ---- stores and chains ----
+
+    public async Task<IReadOnlyDictionary<string, string>> GetStoreChainsAsync(IReadOnlyCollection<string> storeIds, CancellationToken cancellationToken)
+    {
+        if (storeIds.Count == 0)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        await using var command = Command();
+        command.CommandText = $"SELECT store_id, chain_id FROM stores WHERE {dialect.InList(command, "store_id", storeIds.Distinct(StringComparer.Ordinal).ToList())}";
+        var rows = await ReadAllAsync(command, r => (Store: r.GetString(0), Chain: r.GetString(1)), cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Store, r => r.Chain, StringComparer.Ordinal);
+    }
+
+    public Task InsertStoreChainAsync(string storeId, string chainId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO stores (store_id, chain_id, assigned_at) VALUES (@store, @chain, @at) ON CONFLICT (store_id) DO NOTHING",
+            c =>
+            {
+                SqlParams.Add(c, "@store", storeId);
+                SqlParams.Add(c, "@chain", chainId);
+                SqlParams.Add(c, "@at", at);
             },
             cancellationToken);
 
@@ -296,11 +340,20 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return rows.ToDictionary(e => e.TransactionId, StringComparer.Ordinal);
     }
 
-    public Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken) =>
-        QueryAsync(
-            before is null
-                ? $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account ORDER BY business_time DESC, transaction_id DESC LIMIT @limit"
-                : $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account AND (business_time < @time OR (business_time = @time AND transaction_id < @id)) ORDER BY business_time DESC, transaction_id DESC LIMIT @limit",
+    public Task<IReadOnlyList<LedgerEntry>> ListAccountEntriesAsync(string accountId, (DateTimeOffset BusinessTime, string TransactionId)? before, int limit, CancellationToken cancellationToken, LedgerVisibility? visibleTo = null)
+    {
+        var page = before is null ? string.Empty : " AND (business_time < @time OR (business_time = @time AND transaction_id < @id))";
+
+        // A terminal sees its store's entries, its chain's stores' when it is chain-scoped, and the
+        // service's own operations on the card (enrolment, grants: store 'service' or 'admin').
+        var scope = visibleTo switch
+        {
+            null => string.Empty,
+            { ChainId: null } => " AND (store_id = @store OR store_id IN ('service', 'admin'))",
+            _ => " AND (store_id = @store OR store_id IN ('service', 'admin') OR store_id IN (SELECT store_id FROM stores WHERE chain_id = @chain))",
+        };
+        return QueryAsync(
+            $"SELECT {LedgerColumns} FROM ledger WHERE account_id = @account{page}{scope} ORDER BY business_time DESC, transaction_id DESC LIMIT @limit",
             c =>
             {
                 SqlParams.Add(c, "@account", accountId);
@@ -310,9 +363,19 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
                     SqlParams.Add(c, "@time", b.BusinessTime);
                     SqlParams.Add(c, "@id", b.TransactionId);
                 }
+
+                if (visibleTo is not null)
+                {
+                    SqlParams.Add(c, "@store", visibleTo.StoreId);
+                    if (visibleTo.ChainId is { } chain)
+                    {
+                        SqlParams.Add(c, "@chain", chain);
+                    }
+                }
             },
             ReadEntry,
             cancellationToken);
+    }
 
     public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
@@ -522,7 +585,8 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
 
     private static CredentialRecord ReadCredential(DbDataReader r) => new(
         r.GetString(0), (CredentialRole)SqlParams.Long(r, 1), SqlParams.NullableString(r, 2), SqlParams.NullableString(r, 3),
-        r.GetString(4), SqlParams.Bytes(r, 5), SqlParams.Time(r, 6), SqlParams.NullableTime(r, 7), SqlParams.NullableTime(r, 8));
+        r.GetString(4), SqlParams.Bytes(r, 5), SqlParams.Time(r, 6), SqlParams.NullableTime(r, 7), SqlParams.NullableTime(r, 8),
+        (CredentialScope)SqlParams.Long(r, 9), SqlParams.NullableString(r, 10));
 
     private static ProgramRecord ReadProgram(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), SqlParams.Time(r, 5), SqlParams.Long(r, 6) != 0, SqlParams.NullableTime(r, 7));
