@@ -65,11 +65,11 @@ internal static class PrintQueueBenchmark
 
             var bytes = receipt.RawBytes.Length;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"each receipt: {receipt.Images.Count} raster lines, {bytes:N0} bytes ({bytes * 10.0 / 115200:F2} s on the wire at 115200 baud); commits that queued them (compose, shape, draw, queue): first in the process {queueing[0] / 1000:F1} ms, second {queueing[1] / 1000:F1} ms; both printed {printSeconds:F2} s after they were queued"));
+                $"each receipt: {receipt.Images.Count} raster lines, {bytes:N0} bytes ({bytes * 10.0 / 115200:F2} s on the wire at 115200 baud); commits that queued them (compose, shape, draw, queue): first in the process {queueing[0] / 1000:F1} ms, second {queueing[1] / 1000:F1} ms; the second was printed {printSeconds:F2} s after it was queued"));
             Console.WriteLine("| Commit latency              | Samples |  p50 ms  |  p90 ms  |  p99 ms  |");
             Console.WriteLine("|------------------------------|--------:|---------:|---------:|---------:|");
             Console.WriteLine(BenchSupport.Percentiles("idle (before)", [.. idleBefore]));
-            Console.WriteLine(BenchSupport.Percentiles("while the receipt prints", [.. during]));
+            Console.WriteLine(BenchSupport.Percentiles("while receipts print", [.. during]));
             Console.WriteLine(BenchSupport.Percentiles("idle (after)", [.. idleAfter]));
             var idle = (Median(idleBefore) + Median(idleAfter)) / 2;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"printing / idle p50 = {Median(during) / idle:F2}x (idle p50 {idle / 1000:F3} ms = mean of before and after)"));
