@@ -96,12 +96,6 @@ internal sealed class EscPosInterpreter
     /// </summary>
     public void DiscardIncompleteCommand()
     {
-        if (_pending.Length > 0 || _skipRemaining > 0)
-        {
-            var held = _pending.Length > 0 ? $"0x{_pending[0]:X2} 0x{(_pending.Length > 1 ? _pending[1] : 0):X2}..., {_pending.Length} bytes held" : $"{_skipRemaining} bytes of it still to skip";
-            Report($"receive buffer cleared inside a command ({held}); dropped");
-        }
-
         Offset += _pending.Length;
         _pending = [];
         _skipRemaining = 0;
