@@ -18,6 +18,8 @@ internal static class BenchmarkProgram
                 return await StoreProbe.RunAsync(args[1..]);
             case "memory":
                 return await MemoryBenchmark.RunAsync(args[1..]);
+            case "print-queue":
+                return await PrintQueueBenchmark.RunAsync(args[1..]);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
                 return 0;

@@ -5,7 +5,7 @@ namespace PosAgent.Devices.Benchmarks;
 internal static class BenchmarkProgram
 {
     /// <summary>
-    /// "latency" and "throughput" run the device measurements against firmware-sim (real ptys, wall
+    /// "latency", "throughput" and "raster" (a 40-line Persian raster receipt: build vs wire time) run the device measurements against firmware-sim (real ptys, wall
     /// clock, many samples); anything else goes to BenchmarkDotNet (the parser micro-benchmarks).
     /// </summary>
     public static async Task<int> Main(string[] args)
@@ -17,6 +17,11 @@ internal static class BenchmarkProgram
                 return 0;
             case "throughput":
                 await PrinterThroughput.RunAsync();
+                return 0;
+            case "raster":
+                await RasterReceiptBenchmark.RunAsync(
+                    args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40,
+                    args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20);
                 return 0;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);

@@ -16,13 +16,13 @@ public enum CutKind
 public sealed record PrintedCode(Symbology Symbology, string Data);
 
 /// <summary>A raster image the printer decoded (GS v 0, GS ( L): what the paper shows, dot for dot.</summary>
-/// <param name="WidthDots">Width in dots (a multiple of 8).</param>
-/// <param name="HeightDots">Height in dots.</param>
-/// <param name="Bits">Rows top to bottom, MSB first, 1 = black dot.</param>
+/// <param name="WidthDots">Width in dots as printed (after the command's double width, if any; GS ( L widths need not be a multiple of 8).</param>
+/// <param name="HeightDots">Height in dots as printed (after double height, if any).</param>
+/// <param name="Bits">Rows top to bottom, each (WidthDots + 7) / 8 bytes, MSB first, 1 = black dot; bits past the width are 0.</param>
 public sealed record PrintedImage(int WidthDots, int HeightDots, byte[] Bits)
 {
     /// <summary>True when the dot at (x, y) is black.</summary>
-    public bool this[int x, int y] => (Bits[(y * (WidthDots / 8)) + (x >> 3)] & (0x80 >> (x & 7))) != 0;
+    public bool this[int x, int y] => (Bits[(y * ((WidthDots + 7) / 8)) + (x >> 3)] & (0x80 >> (x & 7))) != 0;
 
     /// <summary>The image as a 1-bit PNG.</summary>
     public byte[] ToPng() => Receipts.PngEncoder.OneBit(WidthDots, HeightDots, Bits);

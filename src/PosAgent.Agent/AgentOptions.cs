@@ -326,6 +326,13 @@ public sealed class DeviceOptions
     /// <summary>Receipt language: en, ru, kk or fa. Default null: the program's (IRR fa; RUB, KZT, BYN ru; else en).</summary>
     public string? ReceiptLanguage { get; set; }
 
+    /// <summary>
+    /// The store's time zone, an IANA id such as "Asia/Almaty", "Europe/Moscow" or "Asia/Tehran":
+    /// receipt dates and times are the store's local time in it (with its UTC offset, so an hour
+    /// repeated when clocks go back is told apart). Default null: the machine's time zone.
+    /// </summary>
+    public string? StoreTimeZone { get; set; }
+
     internal void Validate(List<string> problems)
     {
         if (ScannerBaud is < 1200 or > 115200)
@@ -351,6 +358,11 @@ public sealed class DeviceOptions
         if (ReceiptLanguage is { } language && !Internal.Receipts.ReceiptLanguage.Codes.Contains(language, StringComparer.OrdinalIgnoreCase))
         {
             problems.Add($"devices.receiptLanguage: '{language}' is not one of {string.Join(", ", Internal.Receipts.ReceiptLanguage.Codes)}");
+        }
+
+        if (StoreTimeZone is { } zone && !Internal.Receipts.ReceiptClock.TryFindZone(zone, out _))
+        {
+            problems.Add($"devices.storeTimeZone: '{zone}' is not a time zone this machine knows (an IANA id such as Asia/Almaty; Debian: package tzdata)");
         }
     }
 }

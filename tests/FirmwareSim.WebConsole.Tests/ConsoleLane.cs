@@ -80,7 +80,7 @@ internal sealed class ConsoleLane : IAsyncDisposable
     }
 
     /// <summary>A real agent (no central service) on this lane's scanner and printer, its data in the test folder.</summary>
-    public async Task<AgentHost> StartAgentAsync()
+    public async Task<AgentHost> StartAgentAsync(Action<AgentOptions>? configure = null)
     {
         var options = new AgentOptions
         {
@@ -90,6 +90,7 @@ internal sealed class ConsoleLane : IAsyncDisposable
         options.Devices.ScannerPath = Lane.Scanner.LinkPath;
         options.Devices.PrinterPath = Lane.Printer.LinkPath;
         options.Devices.PrinterBaud = 115200;
+        configure?.Invoke(options);
         return await AgentHost.StartAsync(options).WithTimeout(Patience);
     }
 

@@ -516,10 +516,20 @@ internal sealed class EscPosInterpreter
                     }
 
                     var size = widthBytes * height;
-                    if (size > MaxGraphicsBytes)
+
+                    // m: 0 normal, 1 double width, 2 double height, 3 quadruple (and '0'-'3').
+                    var mode = b[3] is >= 48 and <= 51 ? b[3] - 48 : b[3];
+                    if (mode > 3)
+                    {
+                        Report($"GS v 0: invalid mode m={b[3]} (0-3 or '0'-'3'); skipped the image's {8 + size} bytes");
+                        return 8 + size;
+                    }
+
+                    var (scaleX, scaleY) = (1 + (mode & 1), 1 + (mode >> 1));
+                    if ((long)size * scaleX * scaleY > MaxGraphicsBytes)
                     {
                         FlushLine(force: false);
-                        _document.Add(new ImageBlock(_alignment, widthBytes * 8, height));
+                        _document.Add(new ImageBlock(_alignment, widthBytes * 8 * scaleX, height * scaleY));
                         return 8 + size;
                     }
 
@@ -530,7 +540,7 @@ internal sealed class EscPosInterpreter
                     }
 
                     FlushLine(force: false);
-                    _document.Add(new ImageBlock(_alignment, widthBytes * 8, height, b.Slice(8, size).ToArray()));
+                    _document.Add(new ImageBlock(_alignment, widthBytes * 8 * scaleX, height * scaleY, RasterBits.Scale(b.Slice(8, size), widthBytes * 8, height, scaleX, scaleY)));
                     return 8 + size;
                 }
 
@@ -670,20 +680,39 @@ internal sealed class EscPosInterpreter
                     // m fn a bx by c xL xH yL yH d1..dk
                     if (p.Length < 10)
                     {
-                        Report("GS ( L fn 112: header shorter than 10 bytes; skipped");
+                        Report($"GS ( L fn 112: header of {p.Length} bytes is shorter than 10; skipped");
                         return;
                     }
 
+                    var (tone, scaleX, scaleY, color) = (p[2], p[3], p[4], p[5]);
                     var width = p[6] | (p[7] << 8);
                     var height = p[8] | (p[9] << 8);
                     var size = (width + 7) / 8 * height;
-                    if (p[2] != 48 || width is < 1 or > 2400 || height is < 1 or > 2400 || p.Length - 10 != size)
+                    if (tone != 48 || color != 49)
                     {
-                        Report($"GS ( L fn 112: a={p[2]} {width}x{height} dots with {p.Length - 10} data bytes is not a monochrome raster this printer takes; skipped");
+                        Report($"GS ( L fn 112: a={tone} c={color} is not a monochrome raster (a=48, c=49) this printer takes; skipped");
                         return;
                     }
 
-                    _storedGraphics = new StoredGraphics((width + 7) / 8 * 8, height, p[10..].ToArray());
+                    if (scaleX is not (1 or 2) || scaleY is not (1 or 2))
+                    {
+                        Report($"GS ( L fn 112: scale bx={scaleX} by={scaleY} must be 1 or 2; skipped");
+                        return;
+                    }
+
+                    if (width is < 1 or > 2400 || height is < 1 or > 2400)
+                    {
+                        Report($"GS ( L fn 112: {width}x{height} dots is outside 1-2400 x 1-2400; skipped");
+                        return;
+                    }
+
+                    if (p.Length - 10 != size)
+                    {
+                        Report($"GS ( L fn 112: {width}x{height} dots needs {size} data bytes, the block has {p.Length - 10}; skipped");
+                        return;
+                    }
+
+                    _storedGraphics = new StoredGraphics(width * scaleX, height * scaleY, RasterBits.Scale(p[10..], width, height, scaleX, scaleY));
                     return;
                 }
 

@@ -99,5 +99,10 @@ internal sealed class ReceiptLanguage
     /// <summary>Whole points with this culture's group separator.</summary>
     public string Points(long points) => points.ToString("N0", Culture);
 
-    public string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString(DateFormat, Culture);
+    /// <summary>
+    /// <paramref name="local"/> (the store's local time, see <see cref="ReceiptClock"/>) in this
+    /// language's date format and culture (its calendar too: fa-IR dates are Solar Hijri), with
+    /// the UTC offset in force.
+    /// </summary>
+    public string Timestamp(DateTimeOffset local) => local.ToString(DateFormat, Culture);
 }

@@ -52,7 +52,7 @@ internal sealed class ReceiptService
     private readonly IEstimator _estimator;
     private readonly IReceiptPrinter _printer;
     private readonly EventHub _events;
-    private readonly TimeProvider _time;
+    private readonly ReceiptClock _clock;
     private readonly DeviceOptions _options;
 
     public ReceiptService(AgentStore store, CardDirectory cards, IEstimator estimator, IReceiptPrinter printer, EventHub events, TimeProvider time, DeviceOptions options)
@@ -62,7 +62,7 @@ internal sealed class ReceiptService
         _estimator = estimator;
         _printer = printer;
         _events = events;
-        _time = time;
+        _clock = ReceiptClock.For(time, options.StoreTimeZone);
         _options = options;
     }
 
@@ -103,7 +103,7 @@ internal sealed class ReceiptService
 
     private ReceiptLayout Compose(PendingOperation operation, Loyalty.TerminalTransaction transaction, bool copy)
     {
-        var now = _time.GetUtcNow();
+        var now = _clock.Now();
         var result = operation.State == OutboxState.Synced && operation.Result is { Length: > 0 } bytes ? Loyalty.TransactionResult.Parser.ParseFrom(bytes) : null;
         var pending = result is null;
         ReceiptLoyalty? loyalty = null;
