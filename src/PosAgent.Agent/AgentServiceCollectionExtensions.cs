@@ -75,8 +75,7 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = Opt(sp);
-            // 0710: the POS group may reach the socket inside by name; listing and the databases stay the agent's.
-            PosAgent.Storage.DurableFolder.Create(options.DataDirectory, options.DataGroupReadable ? PosAgent.Storage.DurableFolder.OwnerAndGroupRead : PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
+            CreateDataFolder(options);
             var store = AgentStore.Open(options.DatabasePath, Time(sp), options.DataGroupReadable);
             if (store.UnreadableOpenChecksMovedTo is { } movedTo)
             {
@@ -141,6 +140,8 @@ public static class AgentServiceCollectionExtensions
 
             if (options.ResolvedSocketPath.Length > 0)
             {
+                // The listener creates the socket's folder when missing; the data folder gets its own mode first.
+                CreateDataFolder(options);
                 kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath, acceptHttp1: true);
             }
 
@@ -171,6 +172,10 @@ public static class AgentServiceCollectionExtensions
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }
+
+    /// <summary>0710: the POS group may reach the socket inside by name; listing and the databases stay the agent's (0750 when the group may read).</summary>
+    private static void CreateDataFolder(AgentOptions options) =>
+        PosAgent.Storage.DurableFolder.Create(options.DataDirectory, options.DataGroupReadable ? PosAgent.Storage.DurableFolder.OwnerAndGroupRead : PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
 
     private static AgentOptions? Valid(IOptions<AgentOptions> options)
     {
