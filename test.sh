@@ -19,6 +19,7 @@ APT_PACKAGES=(
   sqlite3                                # the backup commands of docs/operations.md (CLI tests run them)
   curl                                   # the HTTP/JSON example of docs/integration-guide.md (CLI tests run it)
   python3-fusepy fuse3                   # the power-cut filesystem of the PowerLoss tests (tests/PosAgent.TestSupport/PowerLoss)
+  systemd                                # systemd-analyze verify on packaging/systemd/*.service (the unit files the docs install)
   chromium                               # the browser of the firmware-sim web console tests (Playwright launches /usr/bin/chromium; it downloads none)
 )
 # @grpc/grpc-js needs Node.js; the machines ship one with npm, so only add Debian's when it is absent.

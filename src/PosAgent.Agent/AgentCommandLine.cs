@@ -1,6 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PosAgent.Hosting;
 
 namespace PosAgent.Agent;
@@ -8,13 +10,6 @@ namespace PosAgent.Agent;
 /// <summary>The <c>posagent-agent</c> command line: <c>run</c> (the agent) and <c>check-config</c>.</summary>
 public static class AgentCommandLine
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     public static async Task<int> RunAsync(string[] args)
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "JSON configuration file (see docs/agent.md); flags override it" };
@@ -40,87 +35,121 @@ public static class AgentCommandLine
             }
         }
 
-        AgentOptions Build(ParseResult parse)
-        {
-            var file = parse.GetValue(config);
-            var options = file is null
-                ? new AgentOptions()
-                : JsonSerializer.Deserialize<AgentOptions>(File.ReadAllText(file.FullName), JsonOptions) ?? new AgentOptions();
-            options.TerminalId = parse.GetValue(terminal) ?? options.TerminalId;
-            options.StoreId = parse.GetValue(store) ?? options.StoreId;
-            options.DataDirectory = parse.GetValue(data) ?? options.DataDirectory;
-            options.SocketPath = parse.GetValue(socket) ?? options.SocketPath;
-            options.TcpPort = parse.GetValue(tcpPort) ?? options.TcpPort;
-            options.CentralAddress = parse.GetValue(central) ?? options.CentralAddress;
-            options.CentralToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("POSAGENT_CENTRAL_TOKEN") ?? options.CentralToken;
-            options.ProgramsDirectory = parse.GetValue(programs) ?? options.ProgramsDirectory;
-            options.Devices.ScannerPath = parse.GetValue(scanner) ?? options.Devices.ScannerPath;
-            options.Devices.PrinterPath = parse.GetValue(printer) ?? options.Devices.PrinterPath;
-            return options;
-        }
+        // Any other setting may be given as --Name=value or --Section:Name=value (e.g. --Sync:BatchSize=50).
+        run.TreatUnmatchedTokensAsErrors = false;
+        check.TreatUnmatchedTokensAsErrors = false;
 
-        run.SetAction(async (parse, cancellationToken) =>
+        run.SetAction(async (parse, _) =>
         {
-            AgentOptions options;
+            IConfigurationRoot configuration;
+            AgentOptions bound;
             try
             {
-                options = Build(parse);
-                options.Validate();
+                (configuration, bound) = AgentConfiguration.Load(parse.GetValue(config)?.FullName, args);
             }
-            catch (Exception ex) when (ex is ArgumentException or JsonException or IOException)
+            catch (ArgumentException ex)
             {
                 await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return 2;
+                return ExitCodes.ConfigurationInvalid;
             }
 
-            // From here on SIGTERM stops the agent cleanly, even while it starts.
-            using var shutdown = EmbeddedHosting.ListenForShutdown(cancellationToken);
-            using var loggerFactory = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o =>
+            // The host owns Ctrl+C and SIGTERM from its start on (the console or systemd lifetime).
+            var app = AgentHost.CreateProgram(configuration, parse.GetValue(logLevel), bound.ShutdownTimeout);
+            await using (app.ConfigureAwait(false))
+            {
+                try
                 {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    o.UseUtcTimestamp = true;
-                })
-                .SetProgramLogLevel(parse.GetValue(logLevel)));
-            AgentHost host;
-            try
-            {
-                host = await AgentHost.StartAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                // A start-up problem the operator can act on (its message names the file or the setting): no stack trace.
-                await Console.Error.WriteLineAsync($"posagent-agent cannot start: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
+                    await app.StartAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (OptionsValidationException ex)
+                {
+                    await Console.Error.WriteLineAsync(AgentOptions.Describe(ex.Failures)).ConfigureAwait(false);
+                    return ExitCodes.ConfigurationInvalid;
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+                {
+                    // A start-up problem the operator can act on (its message names the file or the setting): no stack trace.
+                    await Console.Error.WriteLineAsync($"posagent-agent cannot start: {ex.Message}").ConfigureAwait(false);
+                    return ExitCodes.StartFailed;
+                }
 
-            await using var started = host;
-            // One machine-readable line for supervisors and tests: the agent is accepting calls.
-            Console.Out.WriteLine($"posagent-agent ready socket={host.SocketPath ?? "-"} tcp={host.TcpAddress ?? "-"} pid={Environment.ProcessId}");
-            Console.Out.Flush();
-            await shutdown.WaitAsync().ConfigureAwait(false);
-
-            return 0;
+                // One machine-readable line for supervisors and tests: the agent is accepting calls.
+                var (socket, tcp) = AgentHost.EndpointsOf(app);
+                Console.Out.WriteLine($"posagent-agent ready socket={socket ?? "-"} tcp={tcp ?? "-"} pid={Environment.ProcessId}");
+                Console.Out.Flush();
+                await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
         });
 
         check.SetAction(parse =>
         {
             try
             {
-                var options = Build(parse);
+                var (configuration, options) = AgentConfiguration.Load(parse.GetValue(config)?.FullName, args);
                 options.Validate();
                 Console.Out.WriteLine(ConfigPrinter.Print(options));
-                return 0;
+                Console.Out.WriteLine(ConfigPrinter.PrintSources(configuration));
+                return ExitCodes.Ok;
             }
-            catch (Exception ex) when (ex is ArgumentException or JsonException or IOException)
+            catch (ArgumentException ex)
             {
                 Console.Error.WriteLine(ex.Message);
-                return 2;
+                return ExitCodes.ConfigurationInvalid;
             }
         });
 
         var root = new RootCommand("posagent-agent: the loyalty agent of one checkout terminal (local API, outbox, sync, devices)") { run, check };
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        // No termination handling of System.CommandLine's own: the host stops on SIGTERM within ShutdownTimeout.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Where the agent's settings come from, and the names its flags and variables have always had.</summary>
+internal static class AgentConfiguration
+{
+    public const string EnvironmentPrefix = "POSAGENT_";
+
+    public static ProgramConfigurationSpec Spec(string? jsonFile, IReadOnlyList<string> args) => new()
+    {
+        JsonFile = jsonFile,
+        EnvironmentPrefix = EnvironmentPrefix,
+        LegacyEnvironment = new Dictionary<string, string> { ["POSAGENT_CENTRAL_TOKEN"] = nameof(AgentOptions.CentralToken) },
+        Args = args,
+        SwitchMappings = new Dictionary<string, string>
+        {
+            ["--terminal-id"] = nameof(AgentOptions.TerminalId),
+            ["--store-id"] = nameof(AgentOptions.StoreId),
+            ["--data-dir"] = nameof(AgentOptions.DataDirectory),
+            ["--socket"] = nameof(AgentOptions.SocketPath),
+            ["--tcp-port"] = nameof(AgentOptions.TcpPort),
+            ["--central"] = nameof(AgentOptions.CentralAddress),
+            ["--token"] = nameof(AgentOptions.CentralToken),
+            ["--programs"] = nameof(AgentOptions.ProgramsDirectory),
+            ["--scanner"] = "Devices:" + nameof(DeviceOptions.ScannerPath),
+            ["--printer"] = "Devices:" + nameof(DeviceOptions.PrinterPath),
+        },
+        SettingNames = SettingNames,
+    };
+
+    /// <summary>The top-level settings (the writable properties of <see cref="AgentOptions"/>).</summary>
+    public static IReadOnlyCollection<string> SettingNames { get; } = typeof(AgentOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToArray();
+
+    /// <summary>
+    /// The configuration (file, POSAGENT_ variables, flags) and the options bound from it, not yet
+    /// validated. A missing or malformed file, or a value that is not of its setting's type, is an
+    /// <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    public static (IConfigurationRoot Configuration, AgentOptions Options) Load(string? jsonFile, IReadOnlyList<string> args)
+    {
+        try
+        {
+            var configuration = ProgramConfiguration.Build(Spec(jsonFile, args));
+            return (configuration, configuration.Get<AgentOptions>() ?? new AgentOptions());
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            throw new ArgumentException("Invalid agent configuration:" + Environment.NewLine + "  " + (ex.InnerException is { } inner ? ex.Message + " " + inner.Message : ex.Message), ex);
+        }
     }
 }

@@ -1,10 +1,7 @@
-using Grpc.Health.V1;
-using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PosAgent.Agent.Internal;
@@ -24,39 +21,28 @@ using PosAgent.Hosting;
 namespace PosAgent.Agent;
 
 /// <summary>
-/// One running agent: the local API server, the outbox and sync worker, the caches and the
-/// lane's devices. Start it from <c>posagent-agent run</c>, or in-process from another program
-/// (the demo, tests) with <see cref="StartAsync(AgentOptions, CancellationToken)"/>; dispose to stop.
+/// One running agent on the Generic Host (WebApplication): the local API server, the outbox and
+/// sync worker, the caches and the lane's devices, registered by
+/// <see cref="AgentServiceCollectionExtensions.AddPosAgentAgent"/>. <c>posagent-agent run</c> runs it
+/// until SIGTERM/Ctrl+C (<see cref="CreateProgram"/>); the demo and tests start it in-process with
+/// <see cref="StartAsync(AgentOptions, CancellationToken)"/> and stop it by disposing.
 /// </summary>
 public sealed class AgentHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _background = [];
-    private readonly List<IDisposable> _owned = [];
-    private readonly ILogger _logger;
     private int _disposed;
 
-    private readonly AgentHealth _health;
+    private AgentHost(WebApplication app) => _app = app;
 
-    private AgentHost(WebApplication app, AgentOptions options, ILogger logger, AgentParts parts, AgentHealth health)
-    {
-        _app = app;
-        _health = health;
-        Options = options;
-        _logger = logger;
-        Parts = parts;
-    }
-
-    public AgentOptions Options { get; }
+    public AgentOptions Options => _app.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
 
     /// <summary>The Unix socket of the local API, or null when disabled.</summary>
-    public string? SocketPath { get; private set; }
+    public string? SocketPath => _app.Services.GetRequiredService<AgentEndpoints>().SocketPath;
 
     /// <summary>The loopback TCP address of the local API (e.g. "http://127.0.0.1:50051"), or null when disabled.</summary>
-    public string? TcpAddress { get; private set; }
+    public string? TcpAddress => _app.Services.GetRequiredService<AgentEndpoints>().TcpAddress;
 
-    internal AgentParts Parts { get; }
+    internal AgentParts Parts => _app.Services.GetRequiredService<AgentParts>();
 
     /// <summary>Validates the options, opens the database and starts everything.</summary>
     public static Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default) =>
@@ -68,139 +54,78 @@ public sealed class AgentHost : IAsyncDisposable
     internal static async Task<AgentHost> StartAsync(AgentOptions options, AgentOverrides overrides, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        var time = overrides.TimeProvider ?? TimeProvider.System;
-        var loggerFactory = overrides.LoggerFactory ?? NullLoggerFactory.Instance;
-        var logger = loggerFactory.CreateLogger("PosAgent.Agent");
-        // 0710: the POS group may reach the socket inside by name; listing and the databases stay the agent's.
-        PosAgent.Storage.DurableFolder.Create(options.DataDirectory, options.DataGroupReadable ? PosAgent.Storage.DurableFolder.OwnerAndGroupRead : PosAgent.Storage.DurableFolder.OwnerAndGroupTraverse);
-        var store = AgentStore.Open(options.DatabasePath, time, options.DataGroupReadable);
-        if (store.UnreadableOpenChecksMovedTo is { } movedTo)
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(overrides.LoggerFactory ?? NullLoggerFactory.Instance);
+        builder.Services.AddEmbeddedLifetime(options.ShutdownTimeout);
+        builder.Services.AddAgentOptions(options);
+        if (overrides.TimeProvider is { } time)
         {
-            AgentLog.OpenChecksMovedAside(logger, movedTo);
+            builder.Services.AddSingleton(time);
         }
 
-        var owned = new List<IDisposable> { store };
+        if (overrides.CentralClient is { } client)
+        {
+            builder.Services.AddSingleton(new CentralClientSlot(client, owned: false));
+        }
+
+        if (overrides.Estimator is { } estimator)
+        {
+            builder.Services.AddSingleton(estimator);
+        }
+
+        if (overrides.ReceiptPrinter is { } printer)
+        {
+            builder.Services.AddSingleton(printer);
+        }
+
+        var app = Build(builder);
         try
         {
-            ICentralClient? client = overrides.CentralClient;
-            if (client is null && options.CentralAddress is not null)
-            {
-                var grpc = new GrpcCentralClient(options.CentralAddress, options.CentralToken, options.CentralCaCertificate);
-                owned.Add(grpc);
-                client = grpc;
-            }
-
-            var events = new EventHub(time);
-            var connectivity = new Connectivity(time, client is not null);
-            var gateway = new CentralGateway(client, options.Sync, connectivity, time, logger);
-            var estimator = overrides.Estimator ?? new RulesEstimator();
-            var cards = new CardDirectory(store);
-            var signal = new SyncSignal();
-            var sync = new SyncWorker(store, gateway, cards, events, connectivity, signal, options.Sync, time, logger);
-            var refresher = new CacheRefresher(store, gateway, cards, estimator, options.Sync, time, logger);
-            refresher.LoadLocal(options.ProgramsDirectory);
-            var commitLog = new CommitLog(logger, time);
-            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, commitLog);
-            checks.RestoreOpenChecks();
-            var members = new MemberService(gateway, cards, checks, store, sync, time, options);
-            var devices = new DeviceBoard();
-            var healthService = new HealthServiceImpl();
-            var health = new AgentHealth(healthService, devices);
-            var storeWatch = new StoreWatch(store, health, options.StoreProbeInterval, time, logger);
-            owned.Add(storeWatch);
-            var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
-            owned.Add(wiring);
-            var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory, options.DataGroupReadable);
-            var receipts = new ReceiptService(store, cards, estimator, printer, events, time, options.Devices);
-            var status = new StatusService(options, store, connectivity, sync, estimator, checks, devices, time.GetUtcNow());
-            connectivity.Changed += state =>
-            {
-                var (pending, parked, _) = store.CountOutbox();
-                events.Publish(new AgentEvent { SyncState = new SyncStateEvent { State = state, Pending = pending, Parked = parked, LastError = connectivity.LastError ?? string.Empty } });
-            };
-            var parts = new AgentParts(store, events, connectivity, gateway, estimator, cards, sync, refresher, checks, members, receipts, status, devices, signal);
-            var terminalApi = new TerminalApi(status, events, receipts, async ct =>
-            {
-                signal.Poke();
-                var (pending, parked, _) = store.CountOutbox();
-                await Task.CompletedTask.ConfigureAwait(false);
-                return new SyncNowResponse { Pending = pending, Parked = parked, State = connectivity.State };
-            });
-
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton(loggerFactory);
-            builder.Services.AddGrpc(o => o.Interceptors.Add<ApiErrorInterceptor>()).AddJsonTranscoding();
-            builder.Services.AddGrpcReflection();
-            builder.Services.AddSingleton(new ChecksApi(checks, receipts));
-            builder.Services.AddSingleton(new MembersApi(members));
-            builder.Services.AddSingleton(terminalApi);
-            builder.Services.AddSingleton(healthService);
-            builder.Services.AddSingleton(time);
-            builder.Services.AddEmbeddedHostLifetime();
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                if (options.ResolvedSocketPath.Length > 0)
-                {
-                    kestrel.ListenGrpcUnixSocket(options.ResolvedSocketPath, acceptHttp1: true);
-                }
-
-                if (options.TcpPort is { } port)
-                {
-                    kestrel.ListenGrpc(System.Net.IPAddress.Parse(options.TcpAddress), port, acceptHttp1: true);
-                }
-            });
-            var app = builder.Build();
-            app.MapGrpcService<ChecksApi>();
-            app.MapGrpcService<MembersApi>();
-            app.MapGrpcService<TerminalApi>();
-            app.MapGrpcService<HealthServiceImpl>();
-            app.MapGrpcReflectionService();
-            health.StoreWritable(!store.Health.Failing);
-            var host = new AgentHost(app, options, logger, parts, health);
-            host._owned.AddRange(owned);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            host.AfterStart();
-            host._background.Add(Task.Run(() => sync.RunAsync(host._stopping.Token), CancellationToken.None));
-            host._background.Add(Task.Run(() => refresher.RunAsync(host._stopping.Token), CancellationToken.None));
-            host._background.Add(Task.Run(() => commitLog.RunAsync(host._stopping.Token), CancellationToken.None));
-            host._background.Add(Task.Run(() => storeWatch.RunAsync(host._stopping.Token), CancellationToken.None));
-            wiring.StartScanner(estimator, time, loggerFactory);
-            wiring.StartPrinter();
-            AgentLog.Started(logger, options.TerminalId, string.Join(", ", new[] { host.SocketPath, host.TcpAddress }.Where(e => e is not null)), options.DatabasePath);
-            return host;
         }
         catch
         {
-            foreach (var d in owned)
-            {
-                d.Dispose();
-            }
-
+            await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+
+        return new AgentHost(app);
     }
 
-    private void AfterStart()
+    /// <summary>
+    /// The program as <c>posagent-agent run</c> runs it: options bound from <paramref name="configuration"/>
+    /// and validated when it starts, console or journald logging at <paramref name="logLevel"/>, the console or
+    /// systemd lifetime, stops bounded by <paramref name="shutdownTimeout"/>.
+    /// </summary>
+    public static WebApplication CreateProgram(IConfiguration configuration, LogLevel logLevel, TimeSpan shutdownTimeout)
     {
-        if (Options.ResolvedSocketPath.Length > 0)
-        {
-            SocketPath = Path.GetFullPath(Options.ResolvedSocketPath);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(SocketPath, (UnixFileMode)Convert.ToInt32(Options.SocketMode, 8));
-            }
-        }
-
-        if (Options.TcpPort is not null)
-        {
-            var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal))?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
-        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddProgramConsole(logLevel);
+        builder.Services.AddProgramLifetime(shutdownTimeout);
+        builder.Services.AddAgentOptions(configuration);
+        return Build(builder);
     }
 
-    /// <summary>Stops the API and the background work; the outbox stays on disk for the next start.</summary>
+    /// <summary>The one place the agent's services are registered and its endpoints mapped.</summary>
+    private static WebApplication Build(WebApplicationBuilder builder)
+    {
+        builder.Services.AddPosAgentAgent();
+        var app = builder.Build();
+        app.MapPosAgentApi();
+        return app;
+    }
+
+    /// <summary>The program's local API endpoints (known once it has started).</summary>
+    public static (string? SocketPath, string? TcpAddress) EndpointsOf(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var endpoints = app.Services.GetRequiredService<AgentEndpoints>();
+        return (endpoints.SocketPath, endpoints.TcpAddress);
+    }
+
+    /// <summary>Stops the API and the background work (within <see cref="AgentOptions.ShutdownTimeout"/>); the outbox stays on disk for the next start.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -208,23 +133,13 @@ public sealed class AgentHost : IAsyncDisposable
             return;
         }
 
-        AgentLog.Stopping(_logger);
-        _health.Stopping();
-        await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
             await _app.StopAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
-            foreach (var owned in Enumerable.Reverse(_owned))
-            {
-                owned.Dispose();
-            }
-
-            _stopping.Dispose();
         }
     }
 

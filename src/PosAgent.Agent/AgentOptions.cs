@@ -69,6 +69,14 @@ public sealed class AgentOptions
     /// </summary>
     public TimeSpan StoreProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a stop (SIGTERM, Ctrl+C, systemctl stop) may take: the API stops taking calls, the
+    /// calls in flight and the sync batch being sent finish, then what is left is cancelled (a sale
+    /// is committed before its call answers, so nothing acknowledged is lost). Default 10 s;
+    /// 1 second..10 minutes (keep systemd's TimeoutStopSec above it).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = AgentDefaults.ShutdownTimeout;
+
     /// <summary>Sync worker and resilience settings.</summary>
     public SyncOptions Sync { get; set; } = new();
 
@@ -84,7 +92,25 @@ public sealed class AgentOptions
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {
+        if (Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(Describe(problems));
+        }
+    }
+
+    /// <summary>The one message listing <paramref name="problems"/>, one per line.</summary>
+    public static string Describe(IEnumerable<string> problems) =>
+        "Invalid agent configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems);
+
+    /// <summary>Every invalid setting (empty when all are valid), each with its name, its value and what is allowed.</summary>
+    public IReadOnlyList<string> Problems()
+    {
         var problems = new List<string>();
+        if (ShutdownTimeout < TimeSpan.FromSeconds(1) || ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"shutdownTimeout: {ShutdownTimeout} must be 00:00:01..00:10:00");
+        }
+
         if (MaxOpenChecks is < 1 or > 100_000)
         {
             problems.Add($"maxOpenChecks: {MaxOpenChecks} must be 1..100000");
@@ -159,10 +185,7 @@ public sealed class AgentOptions
 
         Sync.Validate(problems);
         Devices.Validate(problems);
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid agent configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems));
-        }
+        return problems;
     }
 
     private static bool IsOctalMode(string mode) =>
@@ -385,6 +408,7 @@ public static class AgentDefaults
     public const int ReceiptWidth = 42;
     public const string ReceiptHeader = "PosAgent";
     public const string PrinterProfile = "epson-80mm-42-wpc1251";
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
     public static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(5);
@@ -398,4 +422,13 @@ public static class AgentDefaults
     public static readonly TimeSpan CacheRefreshInterval = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan SyncedRetention = TimeSpan.FromDays(7);
     public static readonly TimeSpan AuthFailureDelay = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Validates <see cref="AgentOptions"/> when the host starts (ValidateOnStart), with the messages of <see cref="AgentOptions.Validate"/>.</summary>
+internal sealed class AgentOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<AgentOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AgentOptions options) =>
+        options.Problems() is { Count: > 0 } problems
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems)
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PosAgent.Central.Internal;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
@@ -18,13 +20,14 @@ public static class CentralCli
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var cli = new Builder(output, error);
+        var cli = new Builder(args, output, error);
         var parse = cli.Root().Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class Builder(TextWriter output, TextWriter error)
+    private sealed class Builder(string[] args, TextWriter output, TextWriter error)
     {
+        private readonly Option<string?> _config = new("--config") { Description = "JSON configuration file (the settings of docs/central.md); POSAGENT_CENTRAL_* environment variables and flags override it", Recursive = true };
         private readonly Option<string?> _stateDir = new("--state-dir") { Description = "Folder for the SQLite database (default: $POSAGENT_CENTRAL_STATE_DIR or ~/.local/state/posagent-central)", Recursive = true };
         private readonly Option<string?> _store = new("--store") { Description = "PostgreSQL connection string (Host=...;Database=...) or a SQLite file path (default: <state-dir>/central.db)", Recursive = true };
         private readonly Option<string?> _programs = new("--programs") { Description = "Folder of program definition files to load (default: the repository's programs/)", Recursive = true };
@@ -32,6 +35,7 @@ public static class CentralCli
         public RootCommand Root()
         {
             var root = new RootCommand("posagent-central: the central loyalty service and its operator commands");
+            root.Options.Add(_config);
             root.Options.Add(_stateDir);
             root.Options.Add(_store);
             root.Options.Add(_programs);
@@ -59,37 +63,45 @@ public static class CentralCli
             var unauthenticatedBurst = new Option<int?>("--unauthenticated-burst") { Description = "Failed authentications one address may make before further failures are refused unlogged (default 30; one more per 2 s)" };
             var holdTtl = new Option<TimeSpan?>("--redemption-hold-ttl") { Description = "How long points authorized online stay reserved for their sale (default 00:15:00)" };
             var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst, unauthenticatedBurst, holdTtl };
-            command.SetAction(async (parse, ct) => await Guarded(async () =>
-            {
-                var options = Options(parse);
-                foreach (var url in parse.GetValue(urls) ?? [])
-                {
-                    options.Urls.Add(url);
-                }
-
-                options.TlsCertificatePath = parse.GetValue(cert);
-                options.TlsKeyPath = parse.GetValue(key);
-                options.AllowInsecureNonLoopback = parse.GetValue(insecure);
-                if (parse.GetValue(jobInterval) is { } interval)
-                {
-                    options.JobInterval = interval;
-                }
-
-                options.MaxBatchSize = parse.GetValue(maxBatch) ?? options.MaxBatchSize;
-                options.RateLimitPerSecond = parse.GetValue(rateLimit) ?? options.RateLimitPerSecond;
-                options.RateLimitBurst = parse.GetValue(rateBurst) ?? options.RateLimitBurst;
-                options.UnauthenticatedBurst = parse.GetValue(unauthenticatedBurst) ?? options.UnauthenticatedBurst;
-                options.RedemptionHoldTtl = parse.GetValue(holdTtl) ?? options.RedemptionHoldTtl;
-
-                // From here on SIGTERM stops the service cleanly, even while it starts.
-                using var shutdown = EmbeddedHosting.ListenForShutdown(ct);
-                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetProgramLogLevel(LogLevel.Information));
-                await using var server = await CentralServer.StartAsync(options, TimeProvider.System, loggers, ct).ConfigureAwait(false);
-                await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", server.Addresses)}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
-                await shutdown.WaitAsync().ConfigureAwait(false);
-                return 0;
-            }).ConfigureAwait(false));
+            // Any other setting may be given as --Name=value (e.g. --MaxClockSkew=00:10:00).
+            command.TreatUnmatchedTokensAsErrors = false;
+            command.SetAction(async (parse, ct) => await Guarded(() => ServeAsync(parse, ct)).ConfigureAwait(false));
             return command;
+        }
+
+        /// <summary>
+        /// Runs the service on the Generic Host until SIGTERM or Ctrl+C (systemd's lifetime under
+        /// systemd). Exit codes: 0 stopped cleanly, 1 could not start, 2 invalid configuration.
+        /// </summary>
+        private async Task<int> ServeAsync(ParseResult parse, CancellationToken ct)
+        {
+            var (configuration, bound) = Configure(parse);
+            var app = CentralServer.CreateProgram(configuration, bound.ShutdownTimeout);
+            await using (app.ConfigureAwait(false))
+            {
+                try
+                {
+                    await app.StartAsync(ct).ConfigureAwait(false);
+                }
+                catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+                {
+                    await error.WriteLineAsync("error: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+                    return ExitCodes.ConfigurationInvalid;
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException
+                    or System.Data.Common.DbException or System.Security.Cryptography.CryptographicException or System.Net.Sockets.SocketException)
+                {
+                    // A start-up problem the operator can act on (the store, a port, a certificate): one line, no stack trace.
+                    await error.WriteLineAsync("posagent-central cannot start: " + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.StartFailed;
+                }
+
+                var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CentralOptions>>().Value;
+                await output.WriteLineAsync($"posagent-central listening on {string.Join(", ", CentralServer.AddressesOf(app))}; store {Describe(options)}. Ctrl+C stops.").ConfigureAwait(false);
+                await output.FlushAsync(ct).ConfigureAwait(false);
+                await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
         }
 
         private Command Migrate()
@@ -402,23 +414,27 @@ public static class CentralCli
 
         private CentralOptions Options(ParseResult parse)
         {
-            var options = new CentralOptions();
-            if (parse.GetValue(_stateDir) is { } dir)
-            {
-                options.StateDirectory = dir;
-            }
-
-            options.Store = parse.GetValue(_store) ?? NonEmpty(Environment.GetEnvironmentVariable("POSAGENT_CENTRAL_STORE"));
-            if ((parse.GetValue(_programs) ?? NonEmpty(Environment.GetEnvironmentVariable("POSAGENT_CENTRAL_PROGRAMS"))) is { } programs)
-            {
-                options.ProgramsDirectory = programs;
-            }
-
+            var (_, options) = Configure(parse);
             options.Validate();
             return options;
         }
 
-        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+        /// <summary>
+        /// The configuration (the --config file, POSAGENT_CENTRAL_* variables, the flags) and the
+        /// options bound from it; a missing or malformed file or a value of the wrong type is a bad argument.
+        /// </summary>
+        private (Microsoft.Extensions.Configuration.IConfigurationRoot Configuration, CentralOptions Options) Configure(ParseResult parse)
+        {
+            try
+            {
+                var configuration = ProgramConfiguration.Build(CentralConfiguration.Spec(parse.GetValue(_config), args));
+                return (configuration, Microsoft.Extensions.Configuration.ConfigurationBinder.Get<CentralOptions>(configuration) ?? new CentralOptions());
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
+            {
+                throw new ArgumentException(ex.InnerException is { } inner ? ex.Message + " " + inner.Message : ex.Message, ex);
+            }
+        }
 
         private static string Describe(CentralOptions options) =>
             LoyaltyStores.IsPostgres(options.ResolvedStore) ? "PostgreSQL" : "SQLite " + options.ResolvedStore;
@@ -426,7 +442,7 @@ public static class CentralCli
         private Task<int> WithComponents(ParseResult parse, CancellationToken ct, Func<CentralComponents, Task<int>> action) =>
             Guarded(async () =>
             {
-                await using var components = await CentralComponents.OpenAsync(Options(parse), TimeProvider.System, NullLogger.Instance, ct).ConfigureAwait(false);
+                await using var components = await CentralComponents.OpenAsync(Options(parse), TimeProvider.System, NullLoggerFactory.Instance, ct).ConfigureAwait(false);
                 return await action(components).ConfigureAwait(false);
             });
 
@@ -450,4 +466,40 @@ public static class CentralCli
             }
         }
     }
+}
+
+/// <summary>Where the central service's settings come from, and the names its flags and variables have always had.</summary>
+internal static class CentralConfiguration
+{
+    public const string EnvironmentPrefix = "POSAGENT_CENTRAL_";
+
+    public static ProgramConfigurationSpec Spec(string? jsonFile, IReadOnlyList<string> args) => new()
+    {
+        JsonFile = jsonFile,
+        EnvironmentPrefix = EnvironmentPrefix,
+        LegacyEnvironment = new Dictionary<string, string>
+        {
+            ["POSAGENT_CENTRAL_STATE_DIR"] = nameof(CentralOptions.StateDirectory),
+            ["POSAGENT_CENTRAL_PROGRAMS"] = nameof(CentralOptions.ProgramsDirectory),
+        },
+        Args = args,
+        SwitchMappings = new Dictionary<string, string>
+        {
+            ["--state-dir"] = nameof(CentralOptions.StateDirectory),
+            ["--store"] = nameof(CentralOptions.Store),
+            ["--programs"] = nameof(CentralOptions.ProgramsDirectory),
+            ["--tls-cert"] = nameof(CentralOptions.TlsCertificatePath),
+            ["--tls-key"] = nameof(CentralOptions.TlsKeyPath),
+            ["--job-interval"] = nameof(CentralOptions.JobInterval),
+            ["--max-batch"] = nameof(CentralOptions.MaxBatchSize),
+            ["--rate-limit"] = nameof(CentralOptions.RateLimitPerSecond),
+            ["--rate-burst"] = nameof(CentralOptions.RateLimitBurst),
+            ["--unauthenticated-burst"] = nameof(CentralOptions.UnauthenticatedBurst),
+            ["--redemption-hold-ttl"] = nameof(CentralOptions.RedemptionHoldTtl),
+            ["--allow-insecure"] = nameof(CentralOptions.AllowInsecureNonLoopback),
+        },
+        BooleanSwitches = ["--allow-insecure"],
+        ListSwitches = new Dictionary<string, string> { ["--url"] = nameof(CentralOptions.Urls) },
+        SettingNames = typeof(CentralOptions).GetProperties().Where(p => p.CanWrite || p.Name == nameof(CentralOptions.Urls)).Select(p => p.Name).ToArray(),
+    };
 }

@@ -80,13 +80,37 @@ public sealed class CentralOptions
     /// </summary>
     public TimeSpan RedemptionHoldTtl { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a stop (SIGTERM, Ctrl+C) may take: calls in flight finish and the scheduler's run
+    /// ends within it, then what is left is cancelled. Default 30 s; 1 second..10 minutes (keep
+    /// systemd's TimeoutStopSec above it).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The store connection setting after defaults.</summary>
     public string ResolvedStore => Store ?? Path.Combine(StateDirectory, "central.db");
 
     /// <summary>Throws one exception listing every problem.</summary>
     public void Validate()
     {
+        if (Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(Describe(problems));
+        }
+    }
+
+    /// <summary>The one message listing <paramref name="problems"/>.</summary>
+    public static string Describe(IEnumerable<string> problems) => "Invalid central service options: " + string.Join("; ", problems);
+
+    /// <summary>Every problem of these settings (empty when valid), each naming the setting, its value and what is allowed.</summary>
+    public IReadOnlyList<string> Problems()
+    {
         var problems = new List<string>();
+        if (ShutdownTimeout < TimeSpan.FromSeconds(1) || ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"ShutdownTimeout must be 1 second..10 minutes (was {ShutdownTimeout})");
+        }
+
         if (string.IsNullOrWhiteSpace(StateDirectory))
         {
             problems.Add("StateDirectory must be set");
@@ -197,11 +221,17 @@ public sealed class CentralOptions
             }
         }
 
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid central service options: " + string.Join("; ", problems));
-        }
+        return problems;
     }
+}
+
+/// <summary>Validates <see cref="CentralOptions"/> at start (ValidateOnStart) with the same messages as <see cref="CentralOptions.Validate"/>.</summary>
+internal sealed class CentralOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<CentralOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, CentralOptions options) =>
+        options.Problems() is { Count: > 0 } problems
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(CentralOptions.Describe(problems))
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }
 
 /// <summary>Defaults in one place.</summary>

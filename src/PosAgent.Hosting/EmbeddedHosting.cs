@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,22 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace PosAgent.Hosting;
 
 /// <summary>
-/// For programs that embed a gRPC web host (the agent, the central service, the demo): the program,
-/// not the web host, owns Ctrl+C and SIGTERM. The default console lifetime swallows SIGTERM to stop
-/// only the web host, which leaves the program waiting forever and systemd killing it 90 s later.
+/// For programs that embed the agent's or the central service's host in-process (the demo, tests,
+/// benchmarks): the embedding program, not the embedded host, owns Ctrl+C and SIGTERM. The
+/// programs run on their own (posagent-agent run, posagent-central serve) use
+/// <see cref="ProgramHosting.AddProgramLifetime"/> instead.
 /// </summary>
 public static class EmbeddedHosting
 {
     /// <summary>Replaces the console lifetime: the web host reacts to no signal; the embedding program stops it.</summary>
     public static IServiceCollection AddEmbeddedHostLifetime(this IServiceCollection services) =>
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-
-    /// <summary>
-    /// Starts listening for SIGTERM (and <paramref name="cancellationToken"/>, Ctrl+C) now. Call it
-    /// before starting the host: a SIGTERM that arrives while the program starts (or just after it
-    /// says it is ready) then stops it cleanly, instead of the runtime's default exit 143.
-    /// </summary>
-    public static ShutdownSignal ListenForShutdown(CancellationToken cancellationToken) => new(cancellationToken);
 
     /// <summary>
     /// Logs at <paramref name="level"/>, except the web framework's own per-request lines (request
@@ -42,41 +35,5 @@ public static class EmbeddedHosting
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-}
-
-/// <summary>Ctrl+C or SIGTERM, caught from the moment it is created (see <see cref="EmbeddedHosting.ListenForShutdown"/>).</summary>
-public sealed class ShutdownSignal : IDisposable
-{
-    private readonly CancellationTokenSource _stop;
-    private readonly PosixSignalRegistration _sigterm;
-
-    internal ShutdownSignal(CancellationToken cancellationToken)
-    {
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            // Cancel the runtime's default (exit 143 before the host is disposed) and stop cleanly instead.
-            context.Cancel = true;
-            _stop.Cancel();
-        });
-    }
-
-    /// <summary>Completes when Ctrl+C or SIGTERM has arrived (at once if it already has).</summary>
-    public async Task WaitAsync()
-    {
-        try
-        {
-            await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        _sigterm.Dispose();
-        _stop.Dispose();
     }
 }

@@ -9,7 +9,7 @@ public sealed class LinePacerTests
     [Fact]
     public async Task PaceAsync_At9600_CompletesAfterTheLineTimeOnly()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
 
         var pacing = pacer.PaceAsync(96, CancellationToken.None);
@@ -23,7 +23,7 @@ public sealed class LinePacerTests
     [Fact]
     public async Task PaceAsync_SlowedAndStalled_WaitsLongerAndForResume()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneTwo) { Slowdown = 2, Stalled = true };
 
         var pacing = pacer.PaceAsync(96, CancellationToken.None);
@@ -41,7 +41,7 @@ public sealed class LinePacerTests
     [Fact]
     public void Book_FirstBytesSoonAfterCreation_TakeTheirFullLineTime()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 2400, SerialFraming.EightNoneOne);
         time.Advance(TimeSpan.FromMilliseconds(10));
 
@@ -54,7 +54,7 @@ public sealed class LinePacerTests
     [Fact]
     public void Book_BackToBack_QueuesBehindTheBytesBefore()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
 
         AssertClose(TimeSpan.FromMilliseconds(100), pacer.Book(96));
@@ -64,7 +64,7 @@ public sealed class LinePacerTests
     [Fact]
     public void Book_SenderLateWithinCatchUp_ContinuesFromWhereTheLineWas()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
         pacer.Book(96);
         time.Advance(TimeSpan.FromMilliseconds(110));
@@ -75,7 +75,7 @@ public sealed class LinePacerTests
     [Fact]
     public void Book_AfterAnIdleSpell_StartsAfresh()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var pacer = new LinePacer(time, 9600, SerialFraming.EightNoneOne);
         pacer.Book(96);
         time.Advance(TimeSpan.FromSeconds(1));
@@ -86,7 +86,7 @@ public sealed class LinePacerTests
     [Fact]
     public void Book_Disabled_DoesNotWait()
     {
-        var pacer = new LinePacer(new ManualTimeProvider(), 2400, SerialFraming.EightNoneOne, enabled: false);
+        var pacer = new LinePacer(TestClock.Create(), 2400, SerialFraming.EightNoneOne, enabled: false);
 
         Assert.Equal(TimeSpan.Zero, pacer.Book(1000));
     }

@@ -114,7 +114,7 @@ public sealed class ScenarioTests : IDisposable
     [Fact]
     public async Task RunScenario_ExpectationNotMet_FailsNamingTheLine()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         await using var printer = SimulatedPrinter.Start(new PrinterOptions { LinkPath = _dir.File("printer") });
         var runner = new SimCommandRunner(null, printer, TextWriter.Null, time);
 
@@ -128,7 +128,7 @@ public sealed class ScenarioTests : IDisposable
     [Fact]
     public async Task RunScenario_Wait_FollowsTheTimeProvider()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         await using var printer = SimulatedPrinter.Start(new PrinterOptions { LinkPath = _dir.File("printer") });
         var runner = new SimCommandRunner(null, printer, TextWriter.Null, time);
 

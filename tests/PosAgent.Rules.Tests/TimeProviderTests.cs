@@ -9,7 +9,7 @@ public sealed class TimeProviderTests
     [Fact]
     public void RunDailyJobs_WithoutTime_UsesInjectedClock()
     {
-        var clock = new ManualTimeProvider(Tuesday);
+        var clock = new FakeTimeProvider(Tuesday);
         var engine = new LoyaltyEngine(ProgramFiles.Get("inv-hp"), timeProvider: clock);
         var state = engine.Grant(Enroll(engine, Tuesday).State, new GrantRequest { TransactionId = "g1", EventId = "gift", At = Tuesday, Points = 40 }).State;
 

@@ -1,104 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PosAgent.Central.Internal.Grpc;
 using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
 using PosAgent.Central.Storage;
-using PosAgent.Rules;
 
 namespace PosAgent.Central.Internal;
 
-/// <summary>The service's parts wired together over one store (used by the server and by the CLI without a server).</summary>
+/// <summary>
+/// The service's parts over one store without a server (the operator's commands): the same
+/// registrations as the served program (<see cref="CentralServiceCollectionExtensions.AddCentralCore"/>),
+/// resolved from their own container.
+/// </summary>
 internal sealed class CentralComponents : IAsyncDisposable
 {
-    private CentralComponents(CentralOptions options, ILoyaltyStore store, TimeProvider time, ILogger logger)
-    {
-        Store = store;
-        Feed = new ChangeFeed(store, time, options.ChangePollInterval);
-        Programs = new ProgramCatalog(store, time, Feed);
-        var validator = new RequestValidator(time, options);
-        Credentials = new CredentialService(store, time, options.CredentialCacheTtl);
-        Ledger = new LedgerService(store, Programs, validator, time, logger);
-        Accounts = new AccountService(store, Programs, Feed, validator, time, logger, options.RedemptionHoldTtl);
-        Jobs = new JobRunner(store, Programs, Feed, options, time, logger);
-        Reports = new ReportService(store, Programs);
-        Guard = new CallGuard(Credentials, options, time, logger);
-        var shared = new CentralEndpoints(Accounts, Programs, Feed);
-        TerminalService = new TerminalGrpcService(shared, Guard, Ledger, Accounts, Feed);
-        AdminService = new AdminGrpcService(shared, Accounts, Programs, Feed, Credentials, Jobs, Reports, validator, time);
-    }
+    private readonly ServiceProvider _services;
 
-    public ILoyaltyStore Store { get; }
+    private CentralComponents(ServiceProvider services) => _services = services;
 
-    public ChangeFeed Feed { get; }
+    public ILoyaltyStore Store => _services.GetRequiredService<ILoyaltyStore>();
 
-    public ProgramCatalog Programs { get; }
+    public ProgramCatalog Programs => _services.GetRequiredService<ProgramCatalog>();
 
-    public CredentialService Credentials { get; }
+    public CredentialService Credentials => _services.GetRequiredService<CredentialService>();
 
-    public LedgerService Ledger { get; }
+    public AccountService Accounts => _services.GetRequiredService<AccountService>();
 
-    public AccountService Accounts { get; }
+    public JobRunner Jobs => _services.GetRequiredService<JobRunner>();
 
-    public JobRunner Jobs { get; }
-
-    public ReportService Reports { get; }
-
-    public CallGuard Guard { get; }
-
-    public TerminalGrpcService TerminalService { get; }
-
-    public AdminGrpcService AdminService { get; }
+    public ReportService Reports => _services.GetRequiredService<ReportService>();
 
     /// <summary>Opens and migrates the store, then loads the program files (activating programs that have no active version).</summary>
-    public static async Task<CentralComponents> OpenAsync(CentralOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<CentralComponents> OpenAsync(CentralOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var store = LoyaltyStores.Open(options.ResolvedStore);
+        var services = new ServiceCollection();
+        services.AddSingleton(time);
+        services.AddSingleton(loggers);
+        services.AddCentralOptions(options);
+        services.AddCentralCore();
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = true });
         try
         {
-            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            var components = new CentralComponents(options, store, time, logger);
-            if (options.ProgramsDirectory is not null)
-            {
-                await components.LoadProgramFilesAsync(options.ProgramsDirectory, logger, cancellationToken).ConfigureAwait(false);
-            }
-
-            return components;
+            await provider.GetRequiredService<CentralStartup>().OpenAsync(cancellationToken).ConfigureAwait(false);
+            return new CentralComponents(provider);
         }
         catch
         {
-            await store.DisposeAsync().ConfigureAwait(false);
+            await provider.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    public async Task LoadProgramFilesAsync(string directory, ILogger logger, CancellationToken cancellationToken)
-    {
-        foreach (var entry in ProgramFolder.Read(directory))
-        {
-            var file = entry.Path;
-            if (entry.Json is not { } json)
-            {
-                CentralLog.ProgramNotLoaded(logger, file, entry.SkipReason!);
-                continue;
-            }
-
-            try
-            {
-                var (record, _) = await Programs.LoadAsync(json, file, activate: false, cancellationToken).ConfigureAwait(false);
-                CentralLog.ProgramLoaded(logger, record.ProgramId, record.Version, file, record.Active);
-            }
-            catch (Exception ex) when (ex is ProgramFileException or ProgramVersionConflictException)
-            {
-                // A bad or changed file must not stop the service from serving the others.
-                CentralLog.ProgramNotLoaded(logger, file, ex.Message);
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Guard.Dispose();
-        await Store.DisposeAsync().ConfigureAwait(false);
-    }
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync().ConfigureAwait(false);
 }

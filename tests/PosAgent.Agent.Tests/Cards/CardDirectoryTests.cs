@@ -11,7 +11,7 @@ public sealed class CardDirectoryTests : IDisposable
     private readonly TempDirectory _dir = new("pa-cards-");
     private readonly AgentStore _store;
 
-    public CardDirectoryTests() => _store = AgentStore.Open(_dir.File("agent.db"), new ManualTimeProvider());
+    public CardDirectoryTests() => _store = AgentStore.Open(_dir.File("agent.db"), TestClock.Create());
 
     public void Dispose()
     {

@@ -7,7 +7,7 @@ namespace PosAgent.Agent.Tests.Checkout;
 
 public sealed class CommitLogTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly LinesLogger _logger = new();
 
     [Fact]

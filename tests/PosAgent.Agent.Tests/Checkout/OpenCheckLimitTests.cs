@@ -12,7 +12,7 @@ public sealed class OpenCheckLimitTests
     public async Task Open_PastTheLimit_ResourceExhaustedNamingTheSetting_AbandonedChecksMakeRoom_TouchedOnesStay()
     {
         using var dir = new TempDirectory("pa-openlimit-");
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         await using var agent = await TestAgent.StartAsync(dir, o => { o.MaxOpenChecks = 3; o.OpenCheckMaxAge = TimeSpan.FromHours(24); }, time: time);
         var first = await agent.Client.OpenCheckAsync(new OpenCheckRequest()).WithTimeout();
         await agent.Client.OpenCheckAsync(new OpenCheckRequest()).WithTimeout();

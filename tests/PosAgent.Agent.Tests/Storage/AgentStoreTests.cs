@@ -10,7 +10,7 @@ namespace PosAgent.Agent.Tests.Storage;
 public sealed class AgentStoreTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -20,7 +20,7 @@ public sealed class StorageSettingsTests : IDisposable
     [Fact]
     public void AgentDatabase_IsWalWithFullSync()
     {
-        using var store = AgentStore.Open(_dir.File("agent.db"), new ManualTimeProvider());
+        using var store = AgentStore.Open(_dir.File("agent.db"), TestClock.Create());
 
         Assert.Equal(("wal", Full), store.StorageSettings(openChecks: false));
     }
@@ -28,7 +28,7 @@ public sealed class StorageSettingsTests : IDisposable
     [Fact]
     public void OpenChecksDatabase_IsWalWithNormalSync_ItHoldsNoAcknowledgedSale()
     {
-        using var store = AgentStore.Open(_dir.File("agent.db"), new ManualTimeProvider());
+        using var store = AgentStore.Open(_dir.File("agent.db"), TestClock.Create());
 
         Assert.Equal(("wal", Normal), store.StorageSettings(openChecks: true));
     }

@@ -10,7 +10,7 @@ public sealed class UnsyncedSpendsTests : IDisposable
 {
     private const string Card = "2602000017010";
     private readonly TempDirectory _dir = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -9,9 +9,11 @@ internal sealed class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly LineLog _output;
+    private readonly System.Text.StringBuilder _errors;
 
-    private AgentProcess(Process process, string socket, LineLog output)
+    private AgentProcess(Process process, string socket, LineLog output, System.Text.StringBuilder errors)
     {
+        _errors = errors;
         _process = process;
         _output = output;
         Client = LocalApiClient.ForUnixSocket(socket);
@@ -34,7 +36,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// filesystem that loses writes; the agent creates its data folder itself). <paramref name="devices"/>: the
     /// config's "devices" section (none by default).
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null, string? programsDirectory = null)
+    public static async Task<AgentProcess> StartAsync(string dataDirectory, string terminalId, string? central, string? token, string? logLevel = "Warning", string? controlDirectory = null, object? devices = null, string? programsDirectory = null, IReadOnlyDictionary<string, string>? environment = null, string? shutdownTimeout = null)
     {
         if (controlDirectory is null)
         {
@@ -53,6 +55,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             centralAddress = central,
             centralToken = token,
             devices = devices ?? new { },
+            shutdownTimeout = shutdownTimeout ?? "00:00:10",
             sync = new { breakDuration = "00:00:01", pollInterval = "00:00:00.200", attemptTimeout = "00:00:02", retryBaseDelay = "00:00:00.050", retryMaxDelay = "00:00:00.500", cacheRefreshInterval = "00:00:05" },
         }));
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "posagent-agent"))
@@ -61,6 +64,11 @@ internal sealed class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in logLevel is null ? new[] { "run", "--config", config } : ["run", "--config", config, "--log-level", logLevel])
         {
             start.ArgumentList.Add(arg);
@@ -107,7 +115,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             throw;
         }
 
-        return new AgentProcess(process, socket, output);
+        return new AgentProcess(process, socket, output, errors);
     }
 
     /// <summary>SIGKILL: no chance to flush or clean up.</summary>

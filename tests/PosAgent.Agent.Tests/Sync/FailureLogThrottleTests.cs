@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using PosAgent.Agent.Internal.Sync;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.TestSupport;
@@ -20,7 +20,7 @@ public sealed class FailureLogThrottleTests
             time.Advance(TimeSpan.FromMilliseconds(10));
         }
 
-        Assert.Equal(["Sync pass failed: offline: circuit open (offline)"], log.Lines);
+        Assert.Equal(["Sync pass failed: offline: circuit open (offline)"], Messages(log));
     }
 
     [Fact]
@@ -35,8 +35,8 @@ public sealed class FailureLogThrottleTests
             throttle.Failed("offline: circuit open (offline)");
         }
 
-        Assert.Equal(2, log.Lines.Count);
-        Assert.Equal("Sync pass still failing: offline: circuit open (offline) (300 more failed passes since the last line; the last error is shown)", log.Lines[1]);
+        Assert.Equal(2, Messages(log).Count);
+        Assert.Equal("Sync pass still failing: offline: circuit open (offline) (300 more failed passes since the last line; the last error is shown)", Messages(log)[1]);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class FailureLogThrottleTests
                 "Sync pass failed: credentials: Unauthenticated: bad token",
                 "Sync recovered after 4 failed passes",
             ],
-            log.Lines);
+            Messages(log));
     }
 
     [Fact]
@@ -92,23 +92,13 @@ public sealed class FailureLogThrottleTests
         await agent.Client.CommitAsync(new Contracts.PosAgent.V1.CommitRequest { CheckId = check.CheckId, Payment = new Contracts.PosAgent.V1.PaymentSplit { CashMinor = check.TotalMinor } }).WithTimeout();
     }
 
-    private static (FailureLogThrottle Throttle, ManualTimeProvider Time, ListLogger Log) Create()
+    private static (FailureLogThrottle Throttle, FakeTimeProvider Time, FakeLogger Log) Create()
     {
-        var time = new ManualTimeProvider();
-        var log = new ListLogger();
+        var time = TestClock.Create();
+        var log = new FakeLogger();
         return (new FailureLogThrottle(Interval, time, log), time, log);
     }
 
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
+    /// <summary>The messages the throttle logged, in order (the library's FakeLogger keeps them).</summary>
+    private static List<string> Messages(FakeLogger log) => [.. log.Collector.GetSnapshot().Select(r => r.Message)];
 }

@@ -18,7 +18,7 @@ namespace PosAgent.Agent.Tests.Sync;
 public sealed class SyncWorkerTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly ScriptedCentral _central = new();
     private readonly AgentStore _store;
     private readonly SyncOptions _options = new() { BatchSize = 10, MaxRetryAttempts = 3, BreakMinimumThroughput = 4, BreakFailureRatio = 0.5 };

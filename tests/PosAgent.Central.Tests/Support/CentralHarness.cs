@@ -15,7 +15,7 @@ public sealed class CentralHarness : IAsyncDisposable
 {
     private readonly List<GrpcChannel> _channels = [];
 
-    private CentralHarness(CentralServer server, ManualTimeProvider time, string adminToken, string terminalToken)
+    private CentralHarness(CentralServer server, FakeTimeProvider time, string adminToken, string terminalToken)
     {
         Server = server;
         Time = time;
@@ -28,7 +28,7 @@ public sealed class CentralHarness : IAsyncDisposable
 
     public CentralServer Server { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public string Address { get; }
 
@@ -44,9 +44,9 @@ public sealed class CentralHarness : IAsyncDisposable
     /// <summary>Business time of registrations made by <see cref="RegisterAsync"/>: a day before the clock, so backdated sales follow it.</summary>
     public DateTimeOffset RegisteredAt => Time.GetUtcNow().AddDays(-1);
 
-    public static async Task<CentralHarness> StartAsync(string store, ManualTimeProvider? time = null, Action<CentralOptions>? configure = null, ILoggerFactory? loggerFactory = null)
+    public static async Task<CentralHarness> StartAsync(string store, FakeTimeProvider? time = null, Action<CentralOptions>? configure = null, ILoggerFactory? loggerFactory = null)
     {
-        time ??= new ManualTimeProvider();
+        time ??= TestClock.Create();
         var options = new CentralOptions { Store = store, StateDirectory = Path.GetTempPath(), JobInterval = TimeSpan.Zero };
         options.Urls.Add("http://127.0.0.1:0");
         configure?.Invoke(options);

@@ -110,7 +110,7 @@ public sealed class BarcodeInterpreterTests
     [Fact]
     public void DuplicateFilter_SameCodeInsideWindow_ReportedOnceThenAgainAfter()
     {
-        var time = new PosAgent.TestSupport.ManualTimeProvider();
+        var time = PosAgent.TestSupport.TestClock.Create();
         var filter = new DuplicateFilter(TimeSpan.FromSeconds(1), time);
 
         Assert.True(filter.ShouldReport(Symbology.Ean13, "4006381333931"));

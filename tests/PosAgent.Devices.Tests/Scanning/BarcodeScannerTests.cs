@@ -66,7 +66,7 @@ public sealed class BarcodeScannerTests : IDisposable
     [Fact]
     public async Task Scan_SameCodeTwiceInsideWindow_ReportedOnce()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var (device, scanner) = await StartConnected(time);
         using var _ = device;
         using var __ = scanner;

@@ -1,5 +1,6 @@
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Storage;
 
@@ -13,7 +14,7 @@ namespace PosAgent.Central.Internal.Grpc;
 /// interval counts as unreachable. From the moment the service stops, NOT_SERVING. Watch streams
 /// see each change (HealthServiceImpl pushes it to them).
 /// </summary>
-internal sealed class CentralHealth : IAsyncDisposable
+internal sealed class CentralHealth : IHostedLifecycleService, IAsyncDisposable
 {
     public static readonly IReadOnlyList<string> Services = ["", "posagent.loyalty.v1.LoyaltyTerminalService", "posagent.loyalty.v1.LoyaltyAdminService"];
 
@@ -27,6 +28,7 @@ internal sealed class CentralHealth : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private ITimer? _timer;
     private bool? _reachable;
+    private int _stopped;
 
     public CentralHealth(HealthServiceImpl health, ILoyaltyStore store, TimeProvider time, TimeSpan interval, ILogger logger)
     {
@@ -44,9 +46,32 @@ internal sealed class CentralHealth : IAsyncDisposable
         _timer = _time.CreateTimer(_ => _ = ProbeAsync(), null, _interval, _interval);
     }
 
+    /// <summary>SERVING once the store is open (CentralStartup, registered before, has migrated it by now).</summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Before any listener stops: NOT_SERVING, so a Watch sees the service go away before its listener does.</summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Stops probing and reports NOT_SERVING (a Watch sees the service go away before its listener does).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
