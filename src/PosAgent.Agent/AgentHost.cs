@@ -18,6 +18,7 @@ using PosAgent.Agent.Internal.Members;
 using PosAgent.Agent.Internal.Receipts;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
+using PosAgent.Agent.Internal.Telemetry;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Hosting;
 
@@ -58,6 +59,9 @@ public sealed class AgentHost : IAsyncDisposable
 
     internal AgentParts Parts { get; }
 
+    /// <summary>The Prometheus scrape URL on loopback (e.g. "http://127.0.0.1:9464/metrics"), or null when not enabled.</summary>
+    public string? MetricsAddress => _app.Services.GetRequiredService<AgentMetricsEndpoint>().Address;
+
     /// <summary>Validates the options, opens the database and starts everything.</summary>
     public static Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default) =>
         StartAsync(options, loggerFactory: null, cancellationToken);
@@ -83,6 +87,9 @@ public sealed class AgentHost : IAsyncDisposable
         var owned = new List<IDisposable> { store };
         try
         {
+            var meters = new OwnedMeterFactory();
+            owned.Add(meters);
+            var metrics = new AgentMetrics(meters);
             ICentralClient? client = overrides.CentralClient;
             if (client is null && options.CentralAddress is not null)
             {
@@ -97,11 +104,11 @@ public sealed class AgentHost : IAsyncDisposable
             var estimator = overrides.Estimator ?? new RulesEstimator();
             var cards = new CardDirectory(store);
             var signal = new SyncSignal();
-            var sync = new SyncWorker(store, gateway, cards, events, connectivity, signal, options.Sync, time, logger);
+            var sync = new SyncWorker(store, gateway, cards, events, connectivity, signal, options.Sync, time, logger, metrics);
             var refresher = new CacheRefresher(store, gateway, cards, estimator, options.Sync, time, logger);
             refresher.LoadLocal(options.ProgramsDirectory);
             var commitLog = new CommitLog(logger, time);
-            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, commitLog);
+            var checks = new CheckService(store, cards, estimator, gateway, connectivity, events, signal, time, options, commitLog, metrics);
             checks.RestoreOpenChecks();
             var members = new MemberService(gateway, cards, checks, store, sync, time, options);
             var devices = new DeviceBoard();
@@ -110,6 +117,7 @@ public sealed class AgentHost : IAsyncDisposable
             var wiring = new DeviceWiring(options.Devices, checks, events, devices, logger, CancellationToken.None);
             owned.Add(wiring);
             var printer = overrides.ReceiptPrinter ?? wiring.CreatePrinter(options.DataDirectory, time, loggerFactory, options.DataGroupReadable);
+            metrics.Observe(store, connectivity, devices, () => wiring.PrintQueueDepth, time);
             var receipts = new ReceiptService(store, cards, estimator, printer, events, time, options.Devices);
             var status = new StatusService(options, store, connectivity, sync, estimator, checks, devices, time.GetUtcNow());
             connectivity.Changed += state =>
@@ -137,6 +145,8 @@ public sealed class AgentHost : IAsyncDisposable
             builder.Services.AddSingleton(healthService);
             builder.Services.AddSingleton(time);
             builder.Services.AddEmbeddedHostLifetime();
+            builder.Services.AddSingleton(metrics);
+            builder.Services.AddAgentTelemetry(options.Telemetry, options.TerminalId);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 if (options.ResolvedSocketPath.Length > 0)
@@ -150,6 +160,7 @@ public sealed class AgentHost : IAsyncDisposable
                 }
             });
             var app = builder.Build();
+            app.MapAgentTelemetry(options.Telemetry);
             app.MapGrpcService<ChecksApi>();
             app.MapGrpcService<MembersApi>();
             app.MapGrpcService<TerminalApi>();

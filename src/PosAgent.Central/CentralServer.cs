@@ -13,6 +13,7 @@ using PosAgent.Central.Internal.Grpc;
 using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Hosting;
 
@@ -78,7 +79,8 @@ public sealed class CentralServer : IAsyncDisposable
                 }
                 else
                 {
-                    k.ListenGrpc(address, uri.Port);
+                    // HTTP/1.1 beside h2c: /metrics and /healthz for scrapers and load balancers.
+                    k.ListenGrpc(address, uri.Port, acceptHttp1: true);
                 }
             }
         });
@@ -93,9 +95,10 @@ public sealed class CentralServer : IAsyncDisposable
         builder.Services.AddSingleton(_ => Opened().TerminalService);
         builder.Services.AddSingleton(_ => Opened().AdminService);
         builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddCentralTelemetry(options.Telemetry, time);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PosAgent.Central");
-        var components = await CentralComponents.OpenAsync(options, time, logger, cancellationToken).ConfigureAwait(false);
+        var components = await CentralComponents.OpenAsync(options, time, logger, cancellationToken, app.Services.GetRequiredService<CentralMetrics>()).ConfigureAwait(false);
         opened = components;
         var health = new CentralHealth(app.Services.GetRequiredService<HealthServiceImpl>(), components.Store, time, options.HealthProbeInterval, logger);
         try
@@ -104,6 +107,7 @@ public sealed class CentralServer : IAsyncDisposable
             app.MapGrpcService<AdminGrpcService>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
+            app.MapCentralTelemetry(options.Telemetry, () => health);
             health.Start();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }

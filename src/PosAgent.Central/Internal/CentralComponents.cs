@@ -3,6 +3,7 @@ using PosAgent.Central.Internal.Grpc;
 using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Rules;
 
@@ -11,18 +12,18 @@ namespace PosAgent.Central.Internal;
 /// <summary>The service's parts wired together over one store (used by the server and by the CLI without a server).</summary>
 internal sealed class CentralComponents : IAsyncDisposable
 {
-    private CentralComponents(CentralOptions options, ILoyaltyStore store, TimeProvider time, ILogger logger)
+    private CentralComponents(CentralOptions options, ILoyaltyStore store, TimeProvider time, ILogger logger, CentralMetrics? metrics)
     {
         Store = store;
         Feed = new ChangeFeed(store, time, options.ChangePollInterval);
         Programs = new ProgramCatalog(store, time, Feed);
         var validator = new RequestValidator(time, options);
         Credentials = new CredentialService(store, time, options.CredentialCacheTtl);
-        Ledger = new LedgerService(store, Programs, validator, time, logger);
+        Ledger = new LedgerService(store, Programs, validator, time, logger, metrics);
         Accounts = new AccountService(store, Programs, Feed, validator, time, logger, options.RedemptionHoldTtl);
         Jobs = new JobRunner(store, Programs, Feed, options, time, logger);
         Reports = new ReportService(store, Programs);
-        Guard = new CallGuard(Credentials, options, time, logger);
+        Guard = new CallGuard(Credentials, options, time, logger, metrics);
         var shared = new CentralEndpoints(Accounts, Programs, Feed);
         TerminalService = new TerminalGrpcService(shared, Guard, Ledger, Accounts, Feed);
         AdminService = new AdminGrpcService(shared, Accounts, Programs, Feed, Credentials, Jobs, Reports, validator, time);
@@ -51,13 +52,13 @@ internal sealed class CentralComponents : IAsyncDisposable
     public AdminGrpcService AdminService { get; }
 
     /// <summary>Opens and migrates the store, then loads the program files (activating programs that have no active version).</summary>
-    public static async Task<CentralComponents> OpenAsync(CentralOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<CentralComponents> OpenAsync(CentralOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken, CentralMetrics? metrics = null)
     {
         var store = LoyaltyStores.Open(options.ResolvedStore);
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            var components = new CentralComponents(options, store, time, logger);
+            var components = new CentralComponents(options, store, time, logger, metrics);
             if (options.ProgramsDirectory is not null)
             {
                 await components.LoadProgramFilesAsync(options.ProgramsDirectory, logger, cancellationToken).ConfigureAwait(false);

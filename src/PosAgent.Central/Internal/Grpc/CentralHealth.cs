@@ -27,6 +27,8 @@ internal sealed class CentralHealth : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private ITimer? _timer;
     private bool? _reachable;
+    private string? _reason;
+    private bool _stopped;
 
     public CentralHealth(HealthServiceImpl health, ILoyaltyStore store, TimeProvider time, TimeSpan interval, ILogger logger)
     {
@@ -36,6 +38,12 @@ internal sealed class CentralHealth : IAsyncDisposable
         _interval = interval;
         _logger = logger;
     }
+
+    /// <summary>
+    /// What the HTTP <c>/healthz</c> answers: serving while the store answered its last probe and the
+    /// service is not stopping; otherwise why not.
+    /// </summary>
+    public (bool Serving, string? Reason) State => _stopped ? (false, "the service is stopping") : _reachable == true ? (true, null) : (false, _reason ?? "the store has not answered yet");
 
     /// <summary>SERVING now (the store was just migrated), then probes on the interval.</summary>
     public void Start()
@@ -52,6 +60,7 @@ internal sealed class CentralHealth : IAsyncDisposable
             await _timer.DisposeAsync().ConfigureAwait(false);
         }
 
+        _stopped = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _probing.WaitAsync().ConfigureAwait(false);
         SetAll(HealthCheckResponse.Types.ServingStatus.NotServing);
@@ -106,6 +115,7 @@ internal sealed class CentralHealth : IAsyncDisposable
             return;
         }
 
+        _reason = reason;
         _reachable = reachable;
         if (reachable)
         {
