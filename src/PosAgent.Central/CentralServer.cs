@@ -46,6 +46,8 @@ public sealed class CentralServer : IAsyncDisposable
 
     internal CentralHealth Health => _health;
 
+    internal CentralMetrics Metrics => _app.Services.GetRequiredService<CentralMetrics>();
+
     public static async Task<CentralServer> StartAsync(CentralOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -58,6 +58,12 @@ internal static class AgentTelemetryExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(AgentMetrics.MeterName);
+                // Only this host's meter: a process running several agents (the demo, tests) keeps their numbers apart.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, b) =>
+                {
+                    var own = sp.GetRequiredService<AgentMetrics>().Meter;
+                    b.AddView(i => i.Meter.Name == AgentMetrics.MeterName && !ReferenceEquals(i.Meter, own) ? MetricStreamConfiguration.Drop : null);
+                });
                 if (options.MetricsPort is not null)
                 {
                     // No response cache: a scrape sees every measurement made before it.

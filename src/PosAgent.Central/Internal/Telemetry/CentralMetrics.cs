@@ -35,6 +35,7 @@ internal sealed class CentralMetrics
         _time = time;
         _window = activeWindow;
         var meter = meterFactory.Create(MeterName);
+        Meter = meter;
         var latency = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         _transactions = meter.CreateCounter<long>("posagent.central.transactions", "{transaction}", "Terminal transactions ingested, by outcome (applied, duplicate, rejected) and kind.");
         _rejections = meter.CreateCounter<long>("posagent.central.transactions.rejected", "{transaction}", "Transactions refused, by the rejection's reason code.");
@@ -43,6 +44,8 @@ internal sealed class CentralMetrics
         _storeWrite = meter.CreateHistogram("posagent.central.store.write.duration", "s", "Time of one store write transaction (its retries included), by operation.", advice: latency);
         meter.CreateObservableGauge("posagent.central.terminals.active", ActiveTerminals, "{terminal}", "Terminals that made an authenticated call to this instance within the active window.");
     }
+
+    public Meter Meter { get; }
 
     /// <summary>One batch ingested (<paramref name="response"/> null when it failed as a whole, with <paramref name="errorType"/>).</summary>
     public void Batch(SubmitTransactionsRequest request, SubmitTransactionsResponse? response, string? errorType, TimeSpan elapsed)

@@ -36,6 +36,12 @@ internal static class CentralTelemetryExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(CentralMetrics.MeterName);
+                // Only this host's meter: a process running several services (tests) keeps their numbers apart.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, b) =>
+                {
+                    var own = sp.GetRequiredService<CentralMetrics>().Meter;
+                    b.AddView(i => i.Meter.Name == CentralMetrics.MeterName && !ReferenceEquals(i.Meter, own) ? MetricStreamConfiguration.Drop : null);
+                });
                 if (options.PrometheusEnabled)
                 {
                     // No response cache: a scrape sees every measurement made before it.
