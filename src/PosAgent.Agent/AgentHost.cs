@@ -204,7 +204,8 @@ public sealed class AgentHost : IAsyncDisposable
         if (Options.TcpPort is not null)
         {
             var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal))?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+            var metricsPort = _app.Services.GetRequiredService<AgentMetricsEndpoint>().Port;
+            TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal) && new Uri(a).Port != metricsPort)?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         }
     }
 
