@@ -16,6 +16,8 @@ internal static class BenchmarkProgram
                 return await DrainBenchmark.RunAsync(args[1..]);
             case "store":
                 return await StoreProbe.RunAsync(args[1..]);
+            case "metrics":
+                return await MetricsOverheadBenchmark.RunAsync(args[1..]);
             case "memory":
                 return await MemoryBenchmark.RunAsync(args[1..]);
             default:
