@@ -18,6 +18,8 @@ internal static class BenchmarkProgram
                 return await StoreProbe.RunAsync(args[1..]);
             case "startup":
                 return await StartupBenchmark.RunAsync(args[1..]);
+            case "metrics":
+                return await MetricsOverheadBenchmark.RunAsync(args[1..]);
             case "memory":
                 return await MemoryBenchmark.RunAsync(args[1..]);
             case "print-queue":

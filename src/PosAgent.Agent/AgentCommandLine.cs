@@ -23,13 +23,15 @@ public static class AgentCommandLine
         var programs = new Option<string?>("--programs") { Description = "Folder of program files used until the central service sends its own" };
         var scanner = new Option<string?>("--scanner") { Description = "Serial device of the barcode scanner" };
         var printer = new Option<string?>("--printer") { Description = "Receipt printer: serial/USB device path or tcp://host:9100" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics on http://127.0.0.1:PORT/metrics (loopback only; default off)" };
+        var otlpEndpoint = new Option<Uri?>("--otlp-endpoint") { Description = "Send metrics and traces to this OTLP/gRPC collector, e.g. http://127.0.0.1:4317 (default off)" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var run = new Command("run", "Run the agent until Ctrl+C or SIGTERM");
         var check = new Command("check-config", "Validate the configuration and print it");
         foreach (var command in new[] { run, check })
         {
-            foreach (var option in new Option[] { config, terminal, store, data, socket, tcpPort, central, token, programs, scanner, printer, logLevel })
+            foreach (var option in new Option[] { config, terminal, store, data, socket, tcpPort, central, token, programs, scanner, printer, metricsPort, otlpEndpoint, logLevel })
             {
                 command.Options.Add(option);
             }
@@ -128,6 +130,8 @@ internal static class AgentConfiguration
             ["--programs"] = nameof(AgentOptions.ProgramsDirectory),
             ["--scanner"] = "Devices:" + nameof(DeviceOptions.ScannerPath),
             ["--printer"] = "Devices:" + nameof(DeviceOptions.PrinterPath),
+            ["--metrics-port"] = "Telemetry:" + nameof(AgentTelemetryOptions.MetricsPort),
+            ["--otlp-endpoint"] = "Telemetry:" + nameof(AgentTelemetryOptions.OtlpEndpoint),
         },
         SettingNames = SettingNames,
     };

@@ -15,6 +15,7 @@ using PosAgent.Agent.Internal.Members;
 using PosAgent.Agent.Internal.Receipts;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
+using PosAgent.Agent.Internal.Telemetry;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Hosting;
 
@@ -43,6 +44,9 @@ public sealed class AgentHost : IAsyncDisposable
     public string? TcpAddress => _app.Services.GetRequiredService<AgentEndpoints>().TcpAddress;
 
     internal AgentParts Parts => _app.Services.GetRequiredService<AgentParts>();
+
+    /// <summary>The Prometheus scrape URL on loopback (e.g. "http://127.0.0.1:9464/metrics"), or null when not enabled.</summary>
+    public string? MetricsAddress => _app.Services.GetRequiredService<AgentMetricsEndpoint>().Address;
 
     /// <summary>Validates the options, opens the database and starts everything.</summary>
     public static Task<AgentHost> StartAsync(AgentOptions options, CancellationToken cancellationToken = default) =>
@@ -79,7 +83,7 @@ public sealed class AgentHost : IAsyncDisposable
             builder.Services.AddSingleton(printer);
         }
 
-        var app = Build(builder);
+        var app = Build(builder, options);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,14 +109,19 @@ public sealed class AgentHost : IAsyncDisposable
         builder.Logging.AddProgramConsole(logLevel);
         builder.Services.AddProgramLifetime(shutdownTimeout);
         builder.Services.AddAgentOptions(configuration);
-        return Build(builder);
+        return Build(builder, configuration.Get<AgentOptions>() ?? new AgentOptions());
     }
 
-    /// <summary>The one place the agent's services are registered and its endpoints mapped.</summary>
-    private static WebApplication Build(WebApplicationBuilder builder)
+    /// <summary>
+    /// The one place the agent's services are registered and its endpoints mapped. Telemetry is decided
+    /// at registration (whether a metrics listener and exporters exist), so it reads the options given.
+    /// </summary>
+    private static WebApplication Build(WebApplicationBuilder builder, AgentOptions options)
     {
         builder.Services.AddPosAgentAgent();
+        builder.Services.AddAgentTelemetry(options.Telemetry, options.TerminalId);
         var app = builder.Build();
+        app.MapAgentTelemetry(options.Telemetry);
         app.MapPosAgentApi();
         return app;
     }

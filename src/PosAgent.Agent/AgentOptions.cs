@@ -83,6 +83,9 @@ public sealed class AgentOptions
     /// <summary>The lane's devices (none by default).</summary>
     public DeviceOptions Devices { get; set; } = new();
 
+    /// <summary>Metrics and traces (off by default).</summary>
+    public AgentTelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>The resolved socket path ("" when disabled).</summary>
     public string ResolvedSocketPath => SocketPath ?? Path.Combine(DataDirectory, "agent.sock");
 
@@ -185,6 +188,7 @@ public sealed class AgentOptions
 
         Sync.Validate(problems);
         Devices.Validate(problems);
+        Telemetry.Validate(problems);
         return problems;
     }
 

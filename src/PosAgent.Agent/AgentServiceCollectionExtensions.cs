@@ -21,6 +21,7 @@ using PosAgent.Agent.Internal.Members;
 using PosAgent.Agent.Internal.Receipts;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
+using PosAgent.Agent.Internal.Telemetry;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Hosting;
 
@@ -89,10 +90,10 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton(sp => new CentralGateway(sp.GetRequiredService<CentralClientSlot>().Client, Opt(sp).Sync, sp.GetRequiredService<Connectivity>(), Time(sp), Log(sp)));
         services.AddSingleton(sp => new CardDirectory(sp.GetRequiredService<AgentStore>()));
         services.AddSingleton<SyncSignal>();
-        services.AddSingleton(sp => new SyncWorker(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<EventHub>(), sp.GetRequiredService<Connectivity>(), sp.GetRequiredService<SyncSignal>(), Opt(sp).Sync, Time(sp), Log(sp)));
+        services.AddSingleton(sp => new SyncWorker(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<EventHub>(), sp.GetRequiredService<Connectivity>(), sp.GetRequiredService<SyncSignal>(), Opt(sp).Sync, Time(sp), Log(sp), sp.GetRequiredService<AgentMetrics>()));
         services.AddSingleton(sp => new CacheRefresher(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<IEstimator>(), Opt(sp).Sync, Time(sp), Log(sp)));
         services.AddSingleton(sp => new CommitLog(Log(sp), Time(sp)));
-        services.AddSingleton(sp => new CheckService(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<IEstimator>(), sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<Connectivity>(), sp.GetRequiredService<EventHub>(), sp.GetRequiredService<SyncSignal>(), Time(sp), Opt(sp), sp.GetRequiredService<CommitLog>()));
+        services.AddSingleton(sp => new CheckService(sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<IEstimator>(), sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<Connectivity>(), sp.GetRequiredService<EventHub>(), sp.GetRequiredService<SyncSignal>(), Time(sp), Opt(sp), sp.GetRequiredService<CommitLog>(), sp.GetRequiredService<AgentMetrics>()));
         services.AddSingleton(sp => new MemberService(sp.GetRequiredService<CentralGateway>(), sp.GetRequiredService<CardDirectory>(), sp.GetRequiredService<CheckService>(), sp.GetRequiredService<AgentStore>(), sp.GetRequiredService<SyncWorker>(), Time(sp), Opt(sp)));
         services.AddSingleton<DeviceBoard>();
         services.TryAddSingleton<HealthServiceImpl>();
@@ -267,6 +268,8 @@ internal sealed class AgentStartup(IServiceProvider services, IOptions<AgentOpti
             var (pending, parked, _) = store.CountOutbox();
             events.Publish(new AgentEvent { SyncState = new SyncStateEvent { State = state, Pending = pending, Parked = parked, LastError = connectivity.LastError ?? string.Empty } });
         };
+        services.GetRequiredService<AgentMetrics>().Observe(store, connectivity, services.GetRequiredService<DeviceBoard>(), () => services.GetRequiredService<DeviceWiring>().PrintQueueDepth, services.GetRequiredService<TimeProvider>());
+
         // The watch subscribes to the store's health now, so a failure from the first write on is reported.
         _ = services.GetRequiredService<StoreWatch>();
         services.GetRequiredService<AgentHealth>().StoreWritable(!store.Health.Failing);
@@ -290,7 +293,8 @@ internal sealed class AgentStartup(IServiceProvider services, IOptions<AgentOpti
         if (agent.TcpPort is not null)
         {
             var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            endpoints.TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal))?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+            var metricsPort = services.GetRequiredService<AgentMetricsEndpoint>().Port;
+            endpoints.TcpAddress = addresses.FirstOrDefault(a => !a.StartsWith("http://unix:", StringComparison.Ordinal) && new Uri(a).Port != metricsPort)?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         }
 
         AgentLog.Started(log.Logger, agent.TerminalId, string.Join(", ", new[] { endpoints.SocketPath, endpoints.TcpAddress }.Where(e => e is not null)), agent.DatabasePath);

@@ -61,8 +61,10 @@ public static class CentralCli
             var rateLimit = new Option<int?>("--rate-limit") { Description = "Transactions per second each terminal may submit (default 5000)" };
             var rateBurst = new Option<int?>("--rate-burst") { Description = "Transactions a terminal may submit at once above the rate (default 10000)" };
             var unauthenticatedBurst = new Option<int?>("--unauthenticated-burst") { Description = "Failed authentications one address may make before further failures are refused unlogged (default 30; one more per 2 s)" };
+            var noMetrics = new Option<bool>("--no-metrics") { Description = "Do not serve Prometheus metrics at /metrics (served by default on the service's URLs)" };
+            var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send metrics and traces to this OTLP/gRPC collector, e.g. http://127.0.0.1:4317 (default off)" };
             var holdTtl = new Option<TimeSpan?>("--redemption-hold-ttl") { Description = "How long points authorized online stay reserved for their sale (default 00:15:00)" };
-            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst, unauthenticatedBurst, holdTtl };
+            var command = new Command("serve", "Run the service (migrates the store and loads the program files first)") { urls, cert, key, insecure, jobInterval, maxBatch, rateLimit, rateBurst, unauthenticatedBurst, holdTtl, noMetrics, otlp };
             // Any other setting may be given as --Name=value (e.g. --MaxClockSkew=00:10:00).
             command.TreatUnmatchedTokensAsErrors = false;
             command.SetAction(async (parse, ct) => await Guarded(() => ServeAsync(parse, ct)).ConfigureAwait(false));
@@ -497,8 +499,11 @@ internal static class CentralConfiguration
             ["--unauthenticated-burst"] = nameof(CentralOptions.UnauthenticatedBurst),
             ["--redemption-hold-ttl"] = nameof(CentralOptions.RedemptionHoldTtl),
             ["--allow-insecure"] = nameof(CentralOptions.AllowInsecureNonLoopback),
+            ["--no-metrics"] = nameof(CentralOptions.Telemetry) + ":" + nameof(CentralTelemetryOptions.PrometheusEnabled),
+            ["--otlp-endpoint"] = nameof(CentralOptions.Telemetry) + ":" + nameof(CentralTelemetryOptions.OtlpEndpoint),
         },
         BooleanSwitches = ["--allow-insecure"],
+        NegatedSwitches = ["--no-metrics"],
         ListSwitches = new Dictionary<string, string> { ["--url"] = nameof(CentralOptions.Urls) },
         SettingNames = typeof(CentralOptions).GetProperties().Where(p => p.CanWrite || p.Name == nameof(CentralOptions.Urls)).Select(p => p.Name).ToArray(),
     };

@@ -87,6 +87,9 @@ public sealed class CentralOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Metrics (Prometheus <c>/metrics</c>, on by default), OTLP export (off by default) and traces.</summary>
+    public CentralTelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>The store connection setting after defaults.</summary>
     public string ResolvedStore => Store ?? Path.Combine(StateDirectory, "central.db");
 
@@ -161,6 +164,7 @@ public sealed class CentralOptions
             problems.Add($"ChangePollInterval must be positive (was {ChangePollInterval})");
         }
 
+        Telemetry.Validate(problems);
         if (HealthProbeInterval <= TimeSpan.Zero)
         {
             problems.Add($"HealthProbeInterval must be positive (was {HealthProbeInterval})");

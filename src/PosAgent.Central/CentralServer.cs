@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Internal.Grpc;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Hosting;
 
@@ -32,6 +33,8 @@ public sealed class CentralServer : IAsyncDisposable
 
     internal CentralHealth Health => _app.Services.GetRequiredService<CentralHealth>();
 
+    internal CentralMetrics Metrics => _app.Services.GetRequiredService<CentralMetrics>();
+
     /// <summary>Starts the service in-process on <paramref name="options"/> (validated first); the host reacts to no signal, the caller disposes it.</summary>
     public static async Task<CentralServer> StartAsync(CentralOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -47,7 +50,7 @@ public sealed class CentralServer : IAsyncDisposable
 
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
         builder.Services.AddCentralOptions(options);
-        var app = Build(builder);
+        var app = Build(builder, options);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -72,15 +75,20 @@ public sealed class CentralServer : IAsyncDisposable
         builder.Logging.AddProgramConsole(LogLevel.Information);
         builder.Services.AddProgramLifetime(shutdownTimeout);
         builder.Services.AddCentralOptions(configuration);
-        return Build(builder);
+        return Build(builder, configuration.Get<CentralOptions>() ?? new CentralOptions());
     }
 
-    /// <summary>The one place the served program's services are registered and its endpoints mapped.</summary>
-    private static WebApplication Build(WebApplicationBuilder builder)
+    /// <summary>
+    /// The one place the served program's services are registered and its endpoints mapped. Telemetry is
+    /// decided at registration (whether exporters exist), so it reads the options given.
+    /// </summary>
+    private static WebApplication Build(WebApplicationBuilder builder, CentralOptions options)
     {
         builder.Services.AddCentralService();
+        builder.Services.AddCentralTelemetry(options.Telemetry);
         var app = builder.Build();
         app.MapCentralService();
+        app.MapCentralTelemetry(options.Telemetry, () => app.Services.GetRequiredService<CentralHealth>());
         return app;
     }
 

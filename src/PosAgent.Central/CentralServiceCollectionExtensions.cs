@@ -15,6 +15,7 @@ using PosAgent.Central.Internal.Grpc;
 using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Hosting;
 
@@ -61,11 +62,11 @@ public static class CentralServiceCollectionExtensions
         services.AddSingleton(sp => new ProgramCatalog(sp.GetRequiredService<ILoyaltyStore>(), Time(sp), sp.GetRequiredService<ChangeFeed>()));
         services.AddSingleton(sp => new RequestValidator(Time(sp), Options(sp)));
         services.AddSingleton(sp => new CredentialService(sp.GetRequiredService<ILoyaltyStore>(), Time(sp), Options(sp).CredentialCacheTtl));
-        services.AddSingleton(sp => new LedgerService(sp.GetRequiredService<ILoyaltyStore>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<RequestValidator>(), Time(sp), Log(sp)));
+        services.AddSingleton(sp => new LedgerService(sp.GetRequiredService<ILoyaltyStore>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<RequestValidator>(), Time(sp), Log(sp), sp.GetService<CentralMetrics>()));
         services.AddSingleton(sp => new AccountService(sp.GetRequiredService<ILoyaltyStore>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<ChangeFeed>(), sp.GetRequiredService<RequestValidator>(), Time(sp), Log(sp), Options(sp).RedemptionHoldTtl));
         services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<ILoyaltyStore>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<ChangeFeed>(), Options(sp), Time(sp), Log(sp)));
         services.AddSingleton(sp => new ReportService(sp.GetRequiredService<ILoyaltyStore>(), sp.GetRequiredService<ProgramCatalog>()));
-        services.AddSingleton(sp => new CallGuard(sp.GetRequiredService<CredentialService>(), Options(sp), Time(sp), Log(sp)));
+        services.AddSingleton(sp => new CallGuard(sp.GetRequiredService<CredentialService>(), Options(sp), Time(sp), Log(sp), sp.GetService<CentralMetrics>()));
         services.AddSingleton(sp => new CentralEndpoints(sp.GetRequiredService<AccountService>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<ChangeFeed>()));
         services.AddSingleton(sp => new TerminalGrpcService(sp.GetRequiredService<CentralEndpoints>(), sp.GetRequiredService<CallGuard>(), sp.GetRequiredService<LedgerService>(), sp.GetRequiredService<AccountService>(), sp.GetRequiredService<ChangeFeed>()));
         services.AddSingleton(sp => new AdminGrpcService(sp.GetRequiredService<CentralEndpoints>(), sp.GetRequiredService<AccountService>(), sp.GetRequiredService<ProgramCatalog>(), sp.GetRequiredService<ChangeFeed>(), sp.GetRequiredService<CredentialService>(), sp.GetRequiredService<JobRunner>(), sp.GetRequiredService<ReportService>(), sp.GetRequiredService<RequestValidator>(), Time(sp)));
@@ -143,7 +144,8 @@ public static class CentralServiceCollectionExtensions
             }
             else
             {
-                kestrel.ListenGrpc(address, uri.Port);
+                // HTTP/1.1 beside h2c: /metrics and /healthz for scrapers and load balancers.
+                kestrel.ListenGrpc(address, uri.Port, acceptHttp1: true);
             }
         }
     }

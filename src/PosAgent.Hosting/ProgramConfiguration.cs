@@ -33,6 +33,9 @@ public sealed class ProgramConfigurationSpec
     /// <summary>Flags that take no value (their presence means true), e.g. "--allow-insecure".</summary>
     public IReadOnlyCollection<string> BooleanSwitches { get; init; } = [];
 
+    /// <summary>Flags that take no value and turn a setting off (their presence means false), e.g. "--no-metrics".</summary>
+    public IReadOnlyCollection<string> NegatedSwitches { get; init; } = [];
+
     /// <summary>Repeatable flags → list setting, e.g. "--url" → "Urls" (each occurrence one more element).</summary>
     public IReadOnlyDictionary<string, string> ListSwitches { get; init; } = new Dictionary<string, string>();
 
@@ -136,6 +139,10 @@ public static class ProgramConfiguration
             if (spec.BooleanSwitches.Contains(arg, StringComparer.OrdinalIgnoreCase))
             {
                 result.Add(arg + "=true");
+            }
+            else if (spec.NegatedSwitches.Contains(arg, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(arg + "=false");
             }
             else if (spec.SwitchMappings.ContainsKey(name))
             {

@@ -65,6 +65,41 @@ public sealed class CentralHealthTests(PostgresStoreProvider provider) : IClassF
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, adminApi.Status);
     }
 
+    [Fact]
+    public async Task Healthz_StoreUnreachable_503WithReason_Then200WhenItIsBack()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri(_central.Address + "/healthz");
+        using (var serving = await http.GetAsync(url).WithTimeout())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, serving.StatusCode);
+            Assert.Equal("serving\n", await serving.Content.ReadAsStringAsync());
+        }
+
+        await SetConnectionsAllowedAsync(false);
+        await _central.Server.Health.ProbeAsync(waitForRunningProbe: true).WithTimeout();
+        using (var failing = await http.GetAsync(url).WithTimeout())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, failing.StatusCode);
+            Assert.StartsWith("not serving: ", await failing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The gRPC health service says the same.
+        var grpc = await new Health.HealthClient(_channel).CheckAsync(new HealthCheckRequest { Service = "" }).ResponseAsync.WithTimeout();
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, grpc.Status);
+
+        await SetConnectionsAllowedAsync(true);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_central.Server.Health.State.Serving is false)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the store never became reachable again");
+            await _central.Server.Health.ProbeAsync(waitForRunningProbe: true).WithTimeout();
+        }
+
+        using var back = await http.GetAsync(url).WithTimeout();
+        Assert.Equal(System.Net.HttpStatusCode.OK, back.StatusCode);
+    }
+
     private static async Task<HealthCheckResponse.Types.ServingStatus> NextStatusAsync(AsyncServerStreamingCall<HealthCheckResponse> watch)
     {
         Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WithTimeout(), "the Watch stream ended");

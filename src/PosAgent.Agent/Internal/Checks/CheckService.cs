@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PosAgent.Agent.Internal.Cards;
@@ -6,6 +8,7 @@ using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Estimation;
 using PosAgent.Agent.Internal.Storage;
 using PosAgent.Agent.Internal.Sync;
+using PosAgent.Agent.Internal.Telemetry;
 using PosAgent.Contracts.PosAgent.V1;
 using PosAgent.Sales;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
@@ -17,7 +20,7 @@ namespace PosAgent.Agent.Internal.Checks;
 /// is answered; the central service is asked only to authorize points, within a short budget,
 /// and the offline allowance applies when it cannot answer.
 /// </summary>
-internal sealed class CheckService
+internal sealed partial class CheckService
 {
     public const int MaxLines = SaleLimits.MaxLines;
     public const int MaxQuantity = SaleLimits.MaxQuantity;
@@ -36,11 +39,13 @@ internal sealed class CheckService
     private readonly AgentOptions _options;
     private readonly CommitLog _commitLog;
     private readonly KeyedGate _cardGate = new();
+    private readonly AgentMetrics? _metrics;
     private volatile string? _lastOpened;
 
     public CheckService(AgentStore store, CardDirectory cards, IEstimator estimator, CentralGateway central, Connectivity connectivity,
-        EventHub events, SyncSignal sync, TimeProvider time, AgentOptions options, CommitLog commitLog)
+        EventHub events, SyncSignal sync, TimeProvider time, AgentOptions options, CommitLog commitLog, AgentMetrics? metrics = null)
     {
+        _metrics = metrics;
         _store = store;
         _cards = cards;
         _estimator = estimator;
@@ -304,7 +309,7 @@ internal sealed class CheckService
         }
     }
 
-    public QuoteResponse Quote(QuoteRequest request)
+    private QuoteResponse QuoteCore(QuoteRequest request)
     {
         PromoCode(request.PromoCode);
         var session = OpenSession(request.CheckId);
@@ -332,7 +337,7 @@ internal sealed class CheckService
         }
     }
 
-    public async Task<CommitResponse> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
+    private async Task<CommitResponse> CommitCoreAsync(CommitRequest request, StrongBox<bool> committedOffline, CancellationToken cancellationToken)
     {
         PromoCode(request.PromoCode);
         var session = OpenSession(request.CheckId);
@@ -422,7 +427,9 @@ internal sealed class CheckService
                     TerminalId = _options.TerminalId,
                     Offline = offline,
                     Sale = sale,
+                    TraceParent = AgentTracing.TraceParentOf(Activity.Current),
                 };
+                committedOffline.Value = offline;
                 var committed = session.Check.Clone();
                 committed.State = CheckState.Committed;
                 committed.OperationId = operationId;
@@ -481,7 +488,7 @@ internal sealed class CheckService
         }
     }
 
-    public RefundResponse Refund(RefundRequest request)
+    private RefundResponse RefundCore(RefundRequest request, StrongBox<bool> committedOffline)
     {
         Text(request.Reason, "reason");
         if (string.IsNullOrEmpty(request.CheckId) && string.IsNullOrEmpty(request.OperationId))
@@ -560,7 +567,9 @@ internal sealed class CheckService
                 TerminalId = _options.TerminalId,
                 Offline = !_connectivity.MayCallCentral,
                 Refund = refund,
+                TraceParent = AgentTracing.TraceParentOf(Activity.Current),
             };
+            committedOffline.Value = transaction.Offline;
             _store.Commit(new OutboxOperation(operationId, "refund", cardNumber, now, transaction, transaction.Offline, -takenBack, -returned) { LocalOnly = cardNumber is null }, updated, 0);
             _commitLog.Add("refund", operationId, cardNumber, transaction.Offline);
             _sync.Poke();

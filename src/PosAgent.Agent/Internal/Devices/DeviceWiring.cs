@@ -40,6 +40,9 @@ internal sealed class DeviceWiring : IDisposable
     }
 
     /// <summary>The receipt printer for the lane: the device when configured, else text files.</summary>
+    /// <summary>Receipts queued for the printer and not yet printed; null without a printer device.</summary>
+    public int? PrintQueueDepth => _printer?.Driver.Queue.PendingCount;
+
     public IReceiptPrinter CreatePrinter(string dataDirectory, TimeProvider time, ILoggerFactory loggerFactory, bool groupReadable = false)
     {
         if (_options.PrinterPath is not { } path)

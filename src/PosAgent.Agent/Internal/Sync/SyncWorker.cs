@@ -5,6 +5,7 @@ using Polly.CircuitBreaker;
 using PosAgent.Agent.Internal.Cards;
 using PosAgent.Agent.Internal.Central;
 using PosAgent.Agent.Internal.Storage;
+using PosAgent.Agent.Internal.Telemetry;
 using PosAgent.Contracts.PosAgent.V1;
 using Loyalty = PosAgent.Contracts.Loyalty.V1;
 
@@ -20,7 +21,7 @@ internal sealed record SyncPassResult(int Synced, int Parked, bool Stopped, stri
 /// open the circuit (offline mode); a batch the central service refuses as a whole is resent one
 /// operation at a time so that only the bad one is parked.
 /// </summary>
-internal sealed class SyncWorker
+internal sealed partial class SyncWorker
 {
     private readonly AgentStore _store;
     private readonly CentralGateway _central;
@@ -32,11 +33,13 @@ internal sealed class SyncWorker
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly FailureLogThrottle _failureLog;
+    private readonly AgentMetrics? _metrics;
     private long _syncedSinceStart;
 
     public SyncWorker(AgentStore store, CentralGateway central, CardDirectory cards, EventHub events, Connectivity connectivity,
-        SyncSignal signal, SyncOptions options, TimeProvider time, ILogger logger)
+        SyncSignal signal, SyncOptions options, TimeProvider time, ILogger logger, AgentMetrics? metrics = null)
     {
+        _metrics = metrics;
         _store = store;
         _central = central;
         _cards = cards;
@@ -278,9 +281,15 @@ internal sealed class SyncWorker
         }
 
         Loyalty.SubmitTransactionsResponse response;
+        var telemetry = StartBatch(request);
         try
         {
             response = await _central.CallWithRetriesAsync((c, ct) => c.SubmitTransactionsAsync(request, ct), cancellationToken).ConfigureAwait(false);
+            telemetry.Ended(null);
+        }
+        catch (Exception ex) when (telemetry.Ended(ex))
+        {
+            throw; // never taken: Ended records the failure and returns false
         }
         catch (Exception ex) when (CentralGateway.Classify(ex) == FailureKind.Transient)
         {
@@ -418,6 +427,7 @@ internal sealed class SyncWorker
     private void Record(IReadOnlyList<SyncOutcome> outcomes)
     {
         var (synced, _, _) = _store.RecordOutcomes(outcomes);
+        _metrics?.SyncOperations(outcomes.Count(o => o.State == OutboxState.Synced), outcomes.Count(o => o.State == OutboxState.Parked));
         Interlocked.Add(ref _syncedSinceStart, synced);
     }
 

@@ -5,6 +5,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Internal.Service;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Rules;
 
@@ -22,9 +23,11 @@ internal sealed class CallGuard : IDisposable
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly UnauthenticatedCallLimiter _unauthenticated;
     private readonly int _burst;
+    private readonly CentralMetrics? _metrics;
 
-    public CallGuard(CredentialService credentials, CentralOptions options, TimeProvider time, ILogger logger)
+    public CallGuard(CredentialService credentials, CentralOptions options, TimeProvider time, ILogger logger, CentralMetrics? metrics = null)
     {
+        _metrics = metrics;
         _credentials = credentials;
         _logger = logger;
         _unauthenticated = new UnauthenticatedCallLimiter(options, time, logger);
@@ -84,6 +87,11 @@ internal sealed class CallGuard : IDisposable
         }
 
         context.UserState[CallerKey] = caller;
+        if (role == CredentialRole.Terminal && caller.TerminalId is { Length: > 0 } terminalId)
+        {
+            _metrics?.TerminalSeen(terminalId);
+        }
+
         if (role == CredentialRole.Terminal && !context.Method.EndsWith("/SubmitTransactions", StringComparison.Ordinal))
         {
             Limit(caller, 1);

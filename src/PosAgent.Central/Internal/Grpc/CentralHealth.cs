@@ -29,6 +29,7 @@ internal sealed class CentralHealth : IHostedLifecycleService, IAsyncDisposable
     private ITimer? _timer;
     private bool? _reachable;
     private int _stopped;
+    private string? _reason;
 
     public CentralHealth(HealthServiceImpl health, ILoyaltyStore store, TimeProvider time, TimeSpan interval, ILogger logger)
     {
@@ -38,6 +39,12 @@ internal sealed class CentralHealth : IHostedLifecycleService, IAsyncDisposable
         _interval = interval;
         _logger = logger;
     }
+
+    /// <summary>
+    /// What the HTTP <c>/healthz</c> answers: serving while the store answered its last probe and the
+    /// service is not stopping; otherwise why not.
+    /// </summary>
+    public (bool Serving, string? Reason) State => Volatile.Read(ref _stopped) != 0 ? (false, "the service is stopping") : _reachable == true ? (true, null) : (false, _reason ?? "the store has not answered yet");
 
     /// <summary>SERVING now (the store was just migrated), then probes on the interval.</summary>
     public void Start()
@@ -131,6 +138,7 @@ internal sealed class CentralHealth : IHostedLifecycleService, IAsyncDisposable
             return;
         }
 
+        _reason = reason;
         _reachable = reachable;
         if (reachable)
         {

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Internal.Security;
+using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
 using PosAgent.Rules;
@@ -16,11 +17,12 @@ internal sealed class PermissionDeniedException(string message) : Exception(mess
 /// Ingestion of terminal transactions: exactly once per transaction id, in business-time order
 /// per account, each batch in one store transaction that row-locks the accounts it touches.
 /// </summary>
-internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs, RequestValidator validator, TimeProvider time, ILogger logger)
+internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog programs, RequestValidator validator, TimeProvider time, ILogger logger, CentralMetrics? metrics = null)
 {
+    private readonly CentralMetrics? _metrics = metrics;
     private readonly StateCache _states = new();
 
-    public async Task<SubmitTransactionsResponse> SubmitAsync(Caller caller, SubmitTransactionsRequest request, CancellationToken cancellationToken)
+    private async Task<SubmitTransactionsResponse> SubmitCoreAsync(Caller caller, SubmitTransactionsRequest request, CancellationToken cancellationToken)
     {
         validator.Submit(request);
         for (var i = 0; i < request.Transactions.Count; i++)
@@ -50,6 +52,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
             },
             cancellationToken).ConfigureAwait(false);
         var fromSnapshot = true;
+        var writeStarted = time.GetTimestamp();
         var results = await store.WriteAsync(
             async (s, ct) =>
             {
@@ -69,6 +72,7 @@ internal sealed class LedgerService(ILoyaltyStore store, ProgramCatalog programs
                 return batch.Results();
             },
             cancellationToken).ConfigureAwait(false);
+        _metrics?.StoreWrite("ingest", time.GetElapsedTime(writeStarted));
 
         var response = new SubmitTransactionsResponse();
         response.Results.AddRange(results);

@@ -84,6 +84,7 @@ internal sealed class RequestValidator(TimeProvider time, CentralOptions options
         Id(field + ".transaction_id", tx.TransactionId);
         BusinessTime(field + ".business_time", tx.BusinessTime);
         Id(field + ".terminal_id", tx.TerminalId, required: false);
+        Text(field + ".trace_parent", tx.TraceParent, 128);
         switch (tx.BodyCase)
         {
             case TerminalTransaction.BodyOneofCase.Sale:
