@@ -27,6 +27,10 @@ public sealed class CentralServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CentralComponents _components;
     private readonly JobScheduler? _scheduler;
+    private HoldSweeper? _holdSweeper;
+
+    /// <summary>The periodic sweep of expired redemption holds (tests await its ticks).</summary>
+    internal HoldSweeper? HoldSweeper => _holdSweeper;
     private readonly CentralHealth _health;
 
     private CentralServer(WebApplication app, CentralComponents components, JobScheduler? scheduler, CentralHealth health)
@@ -116,7 +120,7 @@ public sealed class CentralServer : IAsyncDisposable
         }
 
         var scheduler = options.JobInterval > TimeSpan.Zero ? new JobScheduler(components.Jobs, time, options.JobInterval, logger) : null;
-        var server = new CentralServer(app, components, scheduler, health);
+        var server = new CentralServer(app, components, scheduler, health) { _holdSweeper = new HoldSweeper(components.Store, time, logger).Start(options.RedemptionHoldTtl) };
         CentralLog.Listening(logger, string.Join(", ", server.Addresses), LoyaltyStores.IsPostgres(options.ResolvedStore) ? "PostgreSQL" : options.ResolvedStore, await components.Store.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false));
         return server;
     }
@@ -125,6 +129,11 @@ public sealed class CentralServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_holdSweeper is not null)
+        {
+            await _holdSweeper.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_scheduler is not null)
         {
             await _scheduler.DisposeAsync().ConfigureAwait(false);

@@ -130,6 +130,9 @@ public interface IStoreSession
     /// <summary>Deletes the account's holds expired at <paramref name="now"/>.</summary>
     Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>Deletes every account's holds expired at <paramref name="now"/> (the periodic sweep); returns how many.</summary>
+    Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     // Jobs
     Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken);
 

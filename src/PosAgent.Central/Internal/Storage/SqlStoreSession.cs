@@ -433,6 +433,9 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM redemption_holds WHERE expires_at <= @now", c => SqlParams.Add(c, "@now", now), cancellationToken);
+
     public Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(
             "DELETE FROM redemption_holds WHERE account_id = @account AND expires_at <= @now",

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+using PosAgent.Central.Storage;
+
+namespace PosAgent.Central.Internal.Jobs;
+
+/// <summary>
+/// Deletes redemption holds that expired (#17). An authorization of the card deletes its own
+/// expired holds too, but a card never authorized again would keep them forever: this sweeps
+/// every account's on a TimeProvider timer (each tick one short write transaction).
+/// </summary>
+internal sealed class HoldSweeper : IAsyncDisposable
+{
+    private readonly ILoyaltyStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private ITimer? _timer;
+
+    public HoldSweeper(ILoyaltyStore store, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The run the latest tick started (tests await it after moving the clock).</summary>
+    public Task LastTick { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Sweeps every <paramref name="interval"/> from now on.</summary>
+    public HoldSweeper Start(TimeSpan interval)
+    {
+        _timer = _time.CreateTimer(_ => LastTick = TickAsync(), null, interval, interval);
+        return this;
+    }
+
+    /// <summary>Deletes the holds expired at <paramref name="now"/>; returns how many.</summary>
+    public Task<int> RunOnceAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        _store.WriteAsync((s, ct) => s.DeleteAllExpiredHoldsAsync(now, ct), cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _running.WaitAsync().ConfigureAwait(false);
+        _running.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task TickAsync()
+    {
+        // A sweep still going when the next tick comes: skip the tick.
+        if (!await _running.WaitAsync(0).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            var deleted = await RunOnceAsync(_time.GetUtcNow(), _stop.Token).ConfigureAwait(false);
+            if (deleted > 0)
+            {
+                CentralLog.HoldsSwept(_logger, deleted);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            CentralLog.HoldSweepFailed(_logger, ex);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+}
