@@ -107,6 +107,13 @@ public interface IStoreSession
     /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
     Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
 
+    // Order archive (#17)
+    /// <summary>Stores orders folded out of account states; an order folded again (after a refund) replaces its row.</summary>
+    Task ArchiveOrdersAsync(IReadOnlyList<ArchivedOrder> orders, CancellationToken cancellationToken);
+
+    /// <summary>The archived orders with these (sale) transaction ids.</summary>
+    Task<IReadOnlyDictionary<string, ArchivedOrder>> GetArchivedOrdersAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
+
     // Changes feed
     /// <summary>Appends a change with the next cursor (cursors are gap-free and commit in order).</summary>
     Task<long> AppendChangeAsync(DateTimeOffset time, byte[] payload, CancellationToken cancellationToken);

@@ -119,12 +119,27 @@ internal static class SchemaMigrations
     /// </summary>
     private const string V4LedgerAccountHistoryIndex = "CREATE INDEX IF NOT EXISTS ix_ledger_account_history ON ledger (account_id, business_time, transaction_id);";
 
+    /// <summary>
+    /// Orders folded out of account states (#17: a card's state, and the time to apply a sale to
+    /// it, must not grow with every order): the state keeps recent orders and summaries, and the
+    /// folded order records wait here for a refund of one of them. One row per sale, keyed by its
+    /// transaction id; rewritten when a refunded order is folded again.
+    /// </summary>
+    private const string V5OrderArchive = """
+        CREATE TABLE order_archive (
+            transaction_id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            business_time BIGINT NOT NULL,
+            order_json TEXT NOT NULL);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
+        new(5, "order archive for folded card history", V5OrderArchive),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -133,5 +148,6 @@ internal static class SchemaMigrations
         new(2, "drop the ledger's account index", V2DropLedgerAccountIndex),
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
+        new(5, "order archive for folded card history", V5OrderArchive),
     ];
 }
