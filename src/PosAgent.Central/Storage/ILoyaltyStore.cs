@@ -137,6 +137,9 @@ public interface IStoreSession
     /// <summary>Deletes the account's holds expired at <paramref name="now"/>.</summary>
     Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>Whether any account has a hold expired at <paramref name="now"/> (the sweep writes only then).</summary>
+    Task<bool> AnyExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Deletes every account's holds expired at <paramref name="now"/> (the periodic sweep); returns how many.</summary>
     Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -464,6 +464,9 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<bool> AnyExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT authorization_id FROM redemption_holds WHERE expires_at <= @now LIMIT 1", c => SqlParams.Add(c, "@now", now), r => r.GetString(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+
     public Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync("DELETE FROM redemption_holds WHERE expires_at <= @now", c => SqlParams.Add(c, "@now", now), cancellationToken);
 
