@@ -80,7 +80,9 @@ public sealed class DiscountCardTests : IAsyncLifetime
         Assert.Equal("Card5", quote.Card.DiscountLevel);
         Assert.Equal(StatusCode.InvalidArgument, fullPrice.StatusCode);
         Assert.Contains("less the discount card's 25000", fullPrice.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(StatusCode.FailedPrecondition, withPoints.StatusCode);
+        // Refused at the till before anything is acknowledged: a discounted total is never paid with points.
+        Assert.Equal(StatusCode.InvalidArgument, withPoints.StatusCode);
+        Assert.Contains("payments", withPoints.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(25_000, committed.DiscountMinor);
         Assert.Equal(0, committed.PointsEarned);
         // The central applied the very sale the till acknowledged: same payment, no points either way.
