@@ -11,6 +11,7 @@ using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
 using PosAgent.Hosting;
 using PosAgent.Rules;
+using AccountMode = PosAgent.Contracts.Loyalty.V1.AccountMode;
 
 namespace PosAgent.Central;
 
@@ -331,7 +332,23 @@ public static class CentralCli
                 await output.WriteLineAsync($"card {CardNumberFormat.Mask(r.OldCard.CardNumber)} replaced by {r.NewCard.CardNumber}; {r.PointsMoved} points moved").ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false));
-            return new Command("card", "Members and cards") { register, show, history, block, unblock, annul, extend, replace };
+            var modeName = new Argument<string>("mode") { Description = "bonus (collects points) or discount-card (a discount instead of points), INV-HP-R1" };
+            modeName.AcceptOnlyFromAmong("bonus", "discount-card");
+            var written = new Option<bool>("--written-request") { Description = "The member's written request was received at an office (INV-HP-R1 requires it)" };
+            var mode = new Command("mode", "Switch a card between bonus points and a discount card (INV-HP-R1)") { number, modeName, written };
+            mode.SetAction(async (parse, ct) => await WithComponents(parse, ct, async c =>
+            {
+                var s = await c.Accounts.SetModeAsync(new SetCardModeRequest
+                {
+                    CardNumber = parse.GetValue(number)!,
+                    Mode = parse.GetValue(modeName) == "bonus" ? AccountMode.Bonus : AccountMode.DiscountCard,
+                    WrittenRequest = parse.GetValue(written),
+                }, ct).ConfigureAwait(false);
+                var level = s.Mode == AccountMode.DiscountCard ? (s.DiscountLevel.Length > 0 ? $", level {s.DiscountLevel} ({s.DiscountPercent}%)" : ", no discount level reached yet") : string.Empty;
+                await output.WriteLineAsync($"card {CardNumberFormat.Mask(s.CardNumber)} mode {(s.Mode == AccountMode.DiscountCard ? "discount-card" : "bonus")}{level}; balance {s.Balance.Balance}{(s.Mode == AccountMode.DiscountCard ? " (kept; neither earned nor spent in discount-card mode)" : string.Empty)}").ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false));
+            return new Command("card", "Members and cards") { register, show, history, block, unblock, annul, extend, replace, mode };
         }
 
         private Command ProgramCommand()

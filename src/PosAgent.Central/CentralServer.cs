@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PosAgent.Central.Internal.Grpc;
+using PosAgent.Central.Internal.Jobs;
 using PosAgent.Central.Internal.Telemetry;
 using PosAgent.Central.Storage;
 using PosAgent.Hosting;
@@ -32,6 +33,9 @@ public sealed class CentralServer : IAsyncDisposable
     public ILoyaltyStore Store => _app.Services.GetRequiredService<ILoyaltyStore>();
 
     internal CentralHealth Health => _app.Services.GetRequiredService<CentralHealth>();
+
+    /// <summary>The periodic sweep of expired redemption holds (tests await its ticks).</summary>
+    internal HoldSweeper HoldSweeper => _app.Services.GetRequiredService<HoldSweeper>();
 
     internal CentralMetrics Metrics => _app.Services.GetRequiredService<CentralMetrics>();
 

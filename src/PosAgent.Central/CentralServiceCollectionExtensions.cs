@@ -92,6 +92,8 @@ public static class CentralServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<CentralStartup>());
         services.AddHostedService(sp => sp.GetRequiredService<CentralHealth>());
         services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
+        services.AddSingleton(sp => new HoldSweeper(sp.GetRequiredService<ILoyaltyStore>(), Time(sp), Log(sp)));
+        services.AddHostedService(sp => new HoldSweeperService(sp.GetRequiredService<HoldSweeper>(), Options(sp).RedemptionHoldTtl));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<CentralOptions>>((kestrel, central) =>
         {
             // Kestrel is built with the host, before ValidateOnStart runs: invalid options configure no
@@ -222,4 +224,16 @@ internal sealed class CentralStartup(IServiceProvider services, IOptions<Central
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Sweeps expired redemption holds every hold TTL while the service runs.</summary>
+internal sealed class HoldSweeperService(HoldSweeper sweeper, TimeSpan interval) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        sweeper.Start(interval);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await sweeper.DisposeAsync().ConfigureAwait(false);
 }

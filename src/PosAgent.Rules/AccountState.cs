@@ -97,9 +97,49 @@ public sealed record AccountState
 
     public IReadOnlyList<RewardOrder> Rewards { get; set; } = [];
 
-    /// <summary>Ids of every transaction applied (sales, refunds, grants, rewards, admin): a replay is refused.</summary>
+    /// <summary>
+    /// Ids of the transactions applied (sales, refunds, grants, rewards, admin): a replay is refused.
+    /// The ids of folded sales leave with them (<see cref="LoyaltyEngine.FoldHistory"/>): the central
+    /// service's ledger keeps every id for exactly-once.
+    /// </summary>
     public IReadOnlyList<string> TransactionIds { get; set; } = [];
+
+    /// <summary>What the rules still need of the orders folded out of <see cref="Orders"/> (#17); null: none folded.</summary>
+    public OrderHistory? History { get; init; }
 }
+
+/// <summary>
+/// Orders folded out of the account state, as the rules need them (#17: a card's state must not
+/// grow with every order): whether the member ever ordered (first-order events), the order count,
+/// money and largest order for tiers and discount-card levels by total spend, and per program day
+/// for the last 366 days when the program's tiers look at a rolling 365 days.
+/// </summary>
+public sealed record OrderHistory
+{
+    /// <summary>Orders folded, paid or not.</summary>
+    public long Orders { get; init; }
+
+    /// <summary>Folded orders with money left after refunds (the orders tiers count).</summary>
+    public long PaidOrders { get; init; }
+
+    /// <summary>Their money after refunds, minor units.</summary>
+    public long SpendMinor { get; init; }
+
+    /// <summary>The largest of them after refunds, minor units.</summary>
+    public long MaxSingleMinor { get; init; }
+
+    /// <summary>Business time of the newest folded order.</summary>
+    public DateTimeOffset? FoldedThrough { get; init; }
+
+    /// <summary>Per program day, newest last: only for rolling-window tiers (STM-R2), the last 366 days.</summary>
+    public IReadOnlyList<OrderDay> Days { get; set; } = [];
+}
+
+/// <summary>Folded orders of one program day.</summary>
+public sealed record OrderDay(DateOnly Day, long PaidOrders, long SpendMinor, long MaxSingleMinor);
+
+/// <summary>The state after folding, and the order records folded out of it (the central service archives them for refunds).</summary>
+public sealed record FoldResult(AccountState State, IReadOnlyList<OrderRecord> Folded);
 
 /// <summary>Points credited together, with what is left of them.</summary>
 public sealed record PointLot
@@ -213,6 +253,27 @@ public static class AccountStateJson
         return JsonSerializer.Serialize(state, RulesJsonContext.Default.AccountState);
     }
 
+    /// <summary>An order record as archived when it is folded out of the state.</summary>
+    public static string SerializeOrder(OrderRecord order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return JsonSerializer.Serialize(order, RulesJsonContext.Default.OrderRecord);
+    }
+
+    public static OrderRecord DeserializeOrder(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize(json, RulesJsonContext.Default.OrderRecord)
+                ?? throw new LoyaltyRuleException(LoyaltyErrorCode.InvalidState, "Order JSON is null.");
+        }
+        catch (JsonException ex)
+        {
+            throw new LoyaltyRuleException(LoyaltyErrorCode.InvalidState, $"Order JSON is invalid at {ex.Path}: {ex.Message}", ex);
+        }
+    }
+
     public static AccountState Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -234,6 +295,7 @@ public static class AccountStateJson
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AccountState))]
+[JsonSerializable(typeof(OrderRecord))]
 [JsonSerializable(typeof(OperationResult))]
 [JsonSerializable(typeof(SaleQuote))]
 [JsonSerializable(typeof(SaleRequest))]

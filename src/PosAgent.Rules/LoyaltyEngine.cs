@@ -135,6 +135,170 @@ public sealed class LoyaltyEngine
         };
     }
 
+    // ---------------------------------------------------------------- history
+
+    /// <summary>
+    /// Folds orders older than the detail horizon (<see cref="LoyaltyEngineOptions.OrderDetailHorizon"/>)
+    /// out of the state into <see cref="AccountState.History"/>, so the state (and the time to apply
+    /// an operation to it) stays bounded however many orders the card has (#17). Also drops the
+    /// folded sales' transaction ids and spent-out lots no rule looks at any more. The folded orders
+    /// are returned for the caller to archive: a refund of one of them brings it back with
+    /// <see cref="RestoreOrder"/>. Call after applying an operation, before storing the state.
+    /// </summary>
+    public FoldResult FoldHistory(AccountState state, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var horizon = _options.OrderDetailHorizon > _options.MaxBackdating + TimeSpan.FromDays(1) ? _options.OrderDetailHorizon : _options.MaxBackdating + TimeSpan.FromDays(1);
+        var cut = at - horizon;
+        if (state.Orders.Count == 0 || state.Orders[0].At >= cut)
+        {
+            return new FoldResult(state, []);
+        }
+
+        var kept = new List<OrderRecord>(state.Orders.Count);
+        var folded = new List<OrderRecord>();
+        foreach (var o in state.Orders)
+        {
+            (o.At < cut && o.PendingAccruals.Count == 0 ? folded : kept).Add(o);
+        }
+
+        if (folded.Count == 0)
+        {
+            return new FoldResult(state, []);
+        }
+
+        var history = state.History ?? new OrderHistory();
+        var days = _p.TierBasis == TierBasis.Rolling365 ? new SortedDictionary<DateOnly, OrderDay>() : null;
+        if (days is not null)
+        {
+            foreach (var d in history.Days)
+            {
+                days[d.Day] = d;
+            }
+        }
+
+        foreach (var o in folded)
+        {
+            history = AddToHistory(history, days, o, +1);
+        }
+
+        if (days is not null)
+        {
+            // Days a rolling 365-day window can no longer reach are in the totals already.
+            var oldest = DateOnly.FromDateTime(at.ToOffset(_p.Offset).Date).AddDays(-366);
+            history = history with { Days = [.. days.Values.Where(d => d.Day >= oldest)] };
+        }
+
+        var foldedIds = folded.Select(o => o.TransactionId).ToHashSet(StringComparer.Ordinal);
+        return new FoldResult(
+            state with
+            {
+                Orders = kept,
+                History = history,
+                TransactionIds = [.. state.TransactionIds.Where(id => !foldedIds.Contains(id))],
+                Lots = DropSpentLots(state.Lots, kept, cut, at),
+            },
+            folded);
+    }
+
+    /// <summary>
+    /// Puts an archived order (folded by <see cref="FoldHistory"/>) back into the state, its share
+    /// taken out of the history, so it can be refunded like any other; folding again later puts
+    /// it back with what is left of it. A single-order maximum it set stays (it only ever rises).
+    /// </summary>
+    public AccountState RestoreOrder(AccountState state, OrderRecord order)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(order);
+        if (state.Orders.Any(o => o.TransactionId == order.TransactionId))
+        {
+            return state;
+        }
+
+        var history = state.History ?? new OrderHistory();
+        SortedDictionary<DateOnly, OrderDay>? days = null;
+        if (_p.TierBasis == TierBasis.Rolling365)
+        {
+            days = new SortedDictionary<DateOnly, OrderDay>();
+            foreach (var d in history.Days)
+            {
+                days[d.Day] = d;
+            }
+        }
+
+        history = AddToHistory(history, days, order, -1);
+        if (days is not null)
+        {
+            history = history with { Days = [.. days.Values.Where(d => d.PaidOrders > 0 || d.SpendMinor > 0)] };
+        }
+
+        var orders = state.Orders.ToList();
+        var index = orders.FindLastIndex(o => o.At <= order.At) + 1;
+        orders.Insert(index, order);
+        return state with { Orders = orders, History = history };
+    }
+
+    private OrderHistory AddToHistory(OrderHistory history, SortedDictionary<DateOnly, OrderDay>? days, OrderRecord o, int sign)
+    {
+        var net = o.TotalMinor - o.RefundedMinor;
+        var paid = net > 0 ? 1 : 0;
+        var spend = net > 0 ? net : 0;
+        if (days is not null && paid > 0)
+        {
+            var day = DateOnly.FromDateTime(o.At.ToOffset(_p.Offset).Date);
+            var d = days.TryGetValue(day, out var existing) ? existing : new OrderDay(day, 0, 0, 0);
+            days[day] = d with
+            {
+                PaidOrders = d.PaidOrders + (sign * paid),
+                SpendMinor = d.SpendMinor + (sign * spend),
+                MaxSingleMinor = sign > 0 ? Math.Max(d.MaxSingleMinor, spend) : d.MaxSingleMinor,
+            };
+        }
+
+        return history with
+        {
+            Orders = history.Orders + sign,
+            PaidOrders = history.PaidOrders + (sign * paid),
+            SpendMinor = history.SpendMinor + (sign * spend),
+            MaxSingleMinor = sign > 0 ? Math.Max(history.MaxSingleMinor, spend) : history.MaxSingleMinor,
+            FoldedThrough = sign > 0 && (history.FoldedThrough is null || o.At > history.FoldedThrough) ? o.At : history.FoldedThrough,
+        };
+    }
+
+    /// <summary>
+    /// Lots spent out (nothing left) that no kept order refers to, credited before the horizon and
+    /// outside the status-points window: no figure, limit or refund of a kept order reads them.
+    /// </summary>
+    private List<PointLot> DropSpentLots(IReadOnlyList<PointLot> lots, List<OrderRecord> kept, DateTimeOffset cut, DateTimeOffset at)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var o in kept)
+        {
+            foreach (var l in o.SpentFrom)
+            {
+                referenced.Add(l.LotId);
+            }
+
+            foreach (var l in o.EarnedLots)
+            {
+                referenced.Add(l.LotId);
+            }
+        }
+
+        var statusStart = _p.TierBasis == TierBasis.StatusPoints ? _p.StatusWindow.Before(at, _p.Offset) : DateTimeOffset.MaxValue;
+        var result = new List<PointLot>(lots.Count);
+        foreach (var l in lots)
+        {
+            var drop = l.Remaining == 0 && l.CreditedAt < cut && l.CreditedAt <= statusStart && !referenced.Contains(l.Id);
+            if (!drop)
+            {
+                result.Add(l);
+            }
+        }
+
+        return result;
+    }
+
     // ---------------------------------------------------------------- sales
 
     /// <summary>What a sale would earn and the most it may spend, without committing anything.</summary>
@@ -1013,7 +1177,7 @@ public sealed class LoyaltyEngine
     private List<CompiledEvent> FirstOrderEvents(AccountState state, SaleRequest sale, SaleComputation c)
     {
         var events = new List<CompiledEvent>();
-        if (state.Orders.Count != 0 || state.Mode != AccountMode.Bonus)
+        if (state.Orders.Count != 0 || state.History is { Orders: > 0 } || state.Mode != AccountMode.Bonus)
         {
             return events;
         }
@@ -1375,6 +1539,30 @@ public sealed class LoyaltyEngine
         long spend = 0, maxSingle = 0, statusPoints = 0;
         var orders = 0;
         var since = _p.TierBasis == TierBasis.Rolling365 ? now.AddDays(-365) : DateTimeOffset.MinValue;
+        if (ledger.State.History is { } history)
+        {
+            if (_p.TierBasis == TierBasis.Rolling365)
+            {
+                // Folded orders by program day: a day counts while it is inside the window.
+                var firstDay = DateOnly.FromDateTime(since.ToOffset(_p.Offset).Date).AddDays(1);
+                foreach (var d in history.Days)
+                {
+                    if (d.Day >= firstDay)
+                    {
+                        spend += d.SpendMinor;
+                        orders += (int)d.PaidOrders;
+                        maxSingle = Math.Max(maxSingle, d.MaxSingleMinor);
+                    }
+                }
+            }
+            else
+            {
+                spend += history.SpendMinor;
+                orders += (int)Math.Min(history.PaidOrders, int.MaxValue);
+                maxSingle = Math.Max(maxSingle, history.MaxSingleMinor);
+            }
+        }
+
         foreach (var o in ledger.Orders)
         {
             var net = o.TotalMinor - o.RefundedMinor;
@@ -1420,7 +1608,7 @@ public sealed class LoyaltyEngine
 
     private void UpdateDiscountLevel(Ledger ledger)
     {
-        long spend = 0, maxSingle = 0;
+        long spend = ledger.State.History?.SpendMinor ?? 0, maxSingle = ledger.State.History?.MaxSingleMinor ?? 0;
         foreach (var o in ledger.Orders)
         {
             var net = o.TotalMinor - o.RefundedMinor;

@@ -10,6 +10,14 @@ public sealed class LoyaltyEngineOptions
     /// </summary>
     public TimeSpan MaxBackdating { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Orders older than this (business time) are folded out of the account state into
+    /// <see cref="OrderHistory"/> by <see cref="LoyaltyEngine.FoldHistory"/> (default 10 days; never
+    /// less than <see cref="MaxBackdating"/> plus a day, so per-day limits of a backdated sale still
+    /// see every order of its day). Orders waiting for a monthly batch are never folded.
+    /// </summary>
+    public TimeSpan OrderDetailHorizon { get; init; } = TimeSpan.FromDays(10);
+
     /// <summary>Largest amount accepted for a line or a payment, in minor units (default 10^11).</summary>
     public long MaxAmountMinor { get; init; } = 100_000_000_000;
 
@@ -25,6 +33,11 @@ public sealed class LoyaltyEngineOptions
         if (MaxBackdating < TimeSpan.Zero)
         {
             problems.Add("MaxBackdating must not be negative");
+        }
+
+        if (OrderDetailHorizon < TimeSpan.FromDays(1))
+        {
+            problems.Add("OrderDetailHorizon must be at least one day");
         }
 
         if (MaxAmountMinor <= 0 || MaxAmountMinor > 1_000_000_000_000_000)

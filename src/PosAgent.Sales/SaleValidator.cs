@@ -128,7 +128,7 @@ public static class SaleValidator
         }
     }
 
-    /// <summary>The payment parts: known kinds, each 1..MaxAmountMinor, summing to <paramref name="total"/>. Answers the points part in minor units.</summary>
+    /// <summary>The payment parts: known kinds, each 1..MaxAmountMinor, summing to <paramref name="total"/> (or less without points: a discount card's discount, checked by the engine). Answers the points part in minor units.</summary>
     public static long Payments(string field, IReadOnlyList<Payment> payments, long total, bool required = true)
     {
         ArgumentNullException.ThrowIfNull(payments);
@@ -160,7 +160,9 @@ public static class SaleValidator
             }
         }
 
-        if (sum != total)
+        // Less than the lines only without points: a discount card's discount (INV-HP-R2) comes off
+        // the total, and only the account knows it, so the engine checks that exact amount.
+        if (sum > total || (sum < total && points > 0))
         {
             throw new SaleValidationException(field, $"sum to {sum:N0} minor units but the lines total {total:N0}");
         }

@@ -49,4 +49,10 @@ internal static partial class CentralLog
 
     [LoggerMessage(15, LogLevel.Debug, "Redemption on card {Card} authorized: {Points} points held for {AuthorizationId}")]
     public static partial void RedemptionHeld(ILogger logger, string card, string authorizationId, long points);
+
+    [LoggerMessage(16, LogLevel.Information, "Deleted {Count} expired redemption holds")]
+    public static partial void HoldsSwept(ILogger logger, int count);
+
+    [LoggerMessage(17, LogLevel.Error, "Sweeping expired redemption holds failed")]
+    public static partial void HoldSweepFailed(ILogger logger, Exception exception);
 }

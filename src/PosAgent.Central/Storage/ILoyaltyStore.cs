@@ -118,6 +118,13 @@ public interface IStoreSession
     /// <summary>Inserts entries; a duplicate id throws <see cref="StoreConflictException"/> (the unit is retried).</summary>
     Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
 
+    // Order archive (#17)
+    /// <summary>Stores orders folded out of account states; an order folded again (after a refund) replaces its row.</summary>
+    Task ArchiveOrdersAsync(IReadOnlyList<ArchivedOrder> orders, CancellationToken cancellationToken);
+
+    /// <summary>The archived orders with these (sale) transaction ids.</summary>
+    Task<IReadOnlyDictionary<string, ArchivedOrder>> GetArchivedOrdersAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken);
+
     // Changes feed
     /// <summary>Appends a change with the next cursor (cursors are gap-free and commit in order).</summary>
     Task<long> AppendChangeAsync(DateTimeOffset time, byte[] payload, CancellationToken cancellationToken);
@@ -140,6 +147,12 @@ public interface IStoreSession
 
     /// <summary>Deletes the account's holds expired at <paramref name="now"/>.</summary>
     Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Whether any account has a hold expired at <paramref name="now"/> (the sweep writes only then).</summary>
+    Task<bool> AnyExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every account's holds expired at <paramref name="now"/> (the periodic sweep); returns how many.</summary>
+    Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     // Jobs
     Task<JobRunRecord?> GetJobRunAsync(string job, string period, CancellationToken cancellationToken);

@@ -121,6 +121,9 @@ public sealed record LiabilityRecord(string ProgramId, string Tier, long Account
 /// balance and limits until the sale carrying <see cref="AuthorizationId"/> is applied, the
 /// terminal releases them, or <see cref="ExpiresAt"/> passes.
 /// </summary>
+/// <summary>An order folded out of its account's state (#17), kept for a later refund of it.</summary>
+public sealed record ArchivedOrder(string TransactionId, string AccountId, DateTimeOffset BusinessTime, string OrderJson);
+
 public sealed record HoldRecord(
     string AuthorizationId,
     string AccountId,

@@ -51,6 +51,11 @@ internal static class Render
         console.MarkupLine($"quote for check [bold]{Markup.Escape(quote.CheckId)}[/]  total {Markup.Escape(Fmt.Money(quote.TotalMinor, currency))}  ({Fmt.Enum(quote.Source)})");
         console.WriteLine($"  card: {Fmt.Card(quote.Card)}");
         console.WriteLine($"  program: {Fmt.Or(quote.ProgramId)} version {Fmt.Or(quote.ProgramVersion)}");
+        if (quote.DiscountMinor > 0)
+        {
+            console.WriteLine($"  discount card: -{Fmt.Money(quote.DiscountMinor, currency)}, to pay {Fmt.Money(quote.TotalMinor - quote.DiscountMinor, currency)}");
+        }
+
         console.WriteLine($"  points to earn: {Fmt.Points(quote.PointsToEarn)}");
         console.WriteLine($"  most points spendable: {Fmt.Points(quote.MaxPointsSpendable)} (limit: {Fmt.Or(quote.BindingLimit)}{(quote.BindingLimitDescription.Length > 0 ? " - " + quote.BindingLimitDescription : string.Empty)})");
         Explanation(console, quote.Explanation);
@@ -62,6 +67,10 @@ internal static class Render
         console.WriteLine($"  check: {commit.Check?.CheckId}  total {Fmt.Money(commit.Check?.TotalMinor ?? 0, commit.Check?.Currency ?? string.Empty)}");
         console.WriteLine($"  points earned: {Fmt.Points(commit.PointsEarned)}  spent: {Fmt.Points(commit.PointsSpent)}  balance after: {Fmt.Points(commit.BalanceAfter)}  tier: {Fmt.Or(commit.Tier)}");
         console.WriteLine($"  redemption: {Fmt.Enum(commit.Redemption)}");
+        if (commit.DiscountMinor > 0)
+        {
+            console.WriteLine($"  discount card: -{Fmt.Money(commit.DiscountMinor, commit.Check?.Currency ?? string.Empty)}");
+        }
         if (commit.PrintJobId.Length > 0)
         {
             console.WriteLine($"  receipt print job: {commit.PrintJobId}");

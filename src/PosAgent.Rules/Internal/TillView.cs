@@ -36,6 +36,8 @@ internal static class TillView
         Rewards = Rewards(state.Rewards, offset, at),
         PreviousCards = [.. state.PreviousCards.TakeLast(MaxPreviousCards)],
         BatchesCredited = [.. state.BatchesCredited.TakeLast(MaxBatchMonths)],
+        // The totals tell a till the member has ordered before; the per-day figures are for tiers, the ledger's business.
+        History = state.History is { } history ? history with { Days = [] } : null,
     };
 
     /// <summary>Redeeming orders of today and yesterday (program time) for the per-day limits, and the newest order so "has ordered before" holds; lines are the ledger's business.</summary>

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PosAgent.Agent.Tests.Support;
 using PosAgent.Contracts.PosAgent.V1;
@@ -114,5 +115,65 @@ public sealed class OnlineMemberTests : IAsyncLifetime
         Assert.Equal(StatusCode.FailedPrecondition, second.StatusCode);
         Assert.Contains("reward exchange refused: Rewards can be ordered 1 time(s) a month", second.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(before - 800, (await _central.SnapshotAsync(card)).Balance.Balance);
+    }
+
+    [Fact]
+    public async Task ExchangeReward_RefusedAndToldToThePos_RaisesNoParkedAlarm()
+    {
+        var card = TestCards.Rt(307);
+        await Client.RegisterMemberAsync(new RegisterMemberRequest { ProgramId = "RT", FullName = "Pavel Orlov", Phone = "+79991230004", Email = "pavel@example.org", Birthday = "1991-05-02", Consent = true, CardNumber = card }).WithTimeout();
+        await _central.GrantAsync(card, 1_000, "survey");
+        await Client.ExchangeRewardAsync(new ExchangeRewardRequest { CardNumber = card, RewardId = "film-rental" }).WithTimeout();
+        // RT-R6: one catalog order a month; the second is refused by the central service, and the
+        // POS is told so in the answer to its own call.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.ExchangeRewardAsync(new ExchangeRewardRequest { CardNumber = card, RewardId = "storage-5gb" }));
+        var status = await Client.GetStatusAsync().WithTimeout();
+        // A later sale's sync passes: the refused exchange is not picked up again and parked then.
+        var check = await Client.OpenCheckAsync(new OpenCheckRequest()).WithTimeout();
+        await Client.AddLineAsync(new AddLineRequest { CheckId = check.CheckId, Sku = "i1", Name = "Internet", Category = "internet", UnitPriceMinor = 100_000, Quantity = 1 }).WithTimeout();
+        await Client.AttachCardAsync(new AttachCardRequest { CheckId = check.CheckId, CardNumber = card }).WithTimeout();
+        var sale = await Client.CommitAsync(new CommitRequest { CheckId = check.CheckId, Payment = new PaymentSplit { BankCardMinor = 100_000 } }).WithTimeout();
+        var after = await Waits.UntilSyncedAsync(Client, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(0, status.Outbox.Parked);
+        Assert.Equal(0, status.Outbox.Pending);
+        Assert.NotEmpty(sale.OperationId);
+        Assert.Equal(0, after.Outbox.Parked);
+    }
+
+    [Fact]
+    public async Task GetBalance_AsOfAfterExpiry_CentralAndOfflineCacheBothShowThePointsGone()
+    {
+        // INV-KZ-R5: 500 welcome points, valid 1 year.
+        var card = TestCards.InvKz(308);
+        await _central.RegisterAsync(card, "INV-KZ");
+        var snapshot = await _central.SnapshotAsync(card);
+        var expires = Assert.Single(snapshot.Lots).ExpiresAt.ToDateTimeOffset();
+
+        var now = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card }).WithTimeout();
+        var before = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(expires.AddMinutes(-1)) }).WithTimeout();
+        var after = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(expires.AddMinutes(1)) }).WithTimeout();
+        var tooFar = await Assert.ThrowsAsync<RpcException>(() => Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddYears(11)) }));
+        var cachedNow = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card }).WithTimeout();
+        await _central.StopAsync();
+        var offlineAfter = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(expires.AddMinutes(1)) }).WithTimeout();
+        var offlineBefore = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card, AsOf = Timestamp.FromDateTimeOffset(expires.AddMinutes(-1)) }).WithTimeout();
+        var offlineNow = await Client.GetBalanceAsync(new GetBalanceRequest { CardNumber = card }).WithTimeout();
+
+        Assert.Equal(500, now.Card.Usable);
+        Assert.Equal(500, before.Card.Usable);
+        Assert.Equal(DataSource.Central, after.Card.Source);
+        Assert.Equal(0, after.Card.Balance);
+        Assert.Equal(expires.AddMinutes(1), after.Card.AsOf.ToDateTimeOffset());
+        Assert.Equal(StatusCode.InvalidArgument, tooFar.StatusCode);
+        Assert.StartsWith("as_of", tooFar.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(500, cachedNow.Card.Balance);
+        Assert.Equal(DataSource.OfflineEstimate, offlineAfter.Card.Source);
+        Assert.Equal(0, offlineAfter.Card.Balance);
+        Assert.Equal(expires.AddMinutes(1), offlineAfter.Card.AsOf.ToDateTimeOffset());
+        Assert.Equal(500, offlineBefore.Card.Usable);
+        // The as-of answers were never cached as the card's figures: now it still has 500.
+        Assert.Equal(500, offlineNow.Card.Balance);
     }
 }

@@ -121,6 +121,16 @@ internal sealed class CentralFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>INV-HP-R1: switches a card between bonus and discount card through the admin API.</summary>
+    public async Task<CardSnapshot> SetModeAsync(string cardNumber, AccountMode mode, bool writtenRequest = true)
+    {
+        using var channel = GrpcChannels.ForAddress(Address);
+        var admin = new LoyaltyAdminService.LoyaltyAdminServiceClient(channel);
+        return await admin.SetCardModeAsync(
+            new SetCardModeRequest { CardNumber = cardNumber, Mode = mode, WrittenRequest = writtenRequest },
+            new CallOptions(new Metadata { { "authorization", "Bearer " + _adminToken } })).ResponseAsync.WithTimeout();
+    }
+
     public async Task<CardSnapshot> SnapshotAsync(string cardNumber)
     {
         using var client = new GrpcCentralClient(Address, await TokenAsync("registrar"), null);

@@ -173,6 +173,28 @@ public abstract class RedemptionHoldContract<TProvider> : IClassFixture<TProvide
         Assert.Equal("BillShare (INV-HP-R3)", answer.BindingLimit);
     }
 
+    [Fact]
+    public async Task AuthorizeRedemption_CardNeverAuthorizedAgain_ServersSweepDeletesTheExpiredHold()
+    {
+        var card = await _h.RegisterAsync("INV-HP");
+        await _h.Admin.GrantAsync(card, 500, "gift").WithTimeout();
+        var id = "au-" + Guid.NewGuid().ToString("N");
+        var held = await _h.Terminal.AuthorizeAsync(Authorize(card, 100, id)).WithTimeout();
+        var stored = await _h.Server.Store.ReadAsync((s, ct) => s.GetHoldAsync(id, ct), CancellationToken.None).WithTimeout();
+
+        // The hold lives 15 minutes (the default TTL), and the sweep runs every 15 minutes: two
+        // ticks later it is gone although nobody authorized the card again.
+        _h.Time.Advance(TimeSpan.FromMinutes(15));
+        await _h.Server.HoldSweeper!.LastTick.WithTimeout();
+        _h.Time.Advance(TimeSpan.FromMinutes(15));
+        await _h.Server.HoldSweeper!.LastTick.WithTimeout();
+        var swept = await _h.Server.Store.ReadAsync((s, ct) => s.GetHoldAsync(id, ct), CancellationToken.None).WithTimeout();
+
+        Assert.True(held.Authorized);
+        Assert.NotNull(stored);
+        Assert.Null(swept);
+    }
+
     private static AuthorizeRedemptionRequest Authorize(string card, long points, string? id = null) => new()
     {
         CardNumber = card,

@@ -316,9 +316,16 @@ internal sealed partial class CheckService
         lock (session.Gate)
         {
             var check = session.Check;
-            var payment = request.Payment is null || IsEmpty(request.Payment) ? new PaymentSplit { CashMinor = check.TotalMinor } : request.Payment;
+            // A discount-card account (INV-HP-R2) pays the total less its discount.
+            var discount = DiscountOf(session);
+            var payment = request.Payment is null || IsEmpty(request.Payment) ? new PaymentSplit { CashMinor = check.TotalMinor - discount } : request.Payment;
             ValidateParts(payment);
-            var (estimate, program, offlineCapped) = Estimate(session, payment, request.PromoCode, Guid.CreateVersion7().ToString(), spendingLimit: true);
+            if (discount > 0)
+            {
+                CheckPaid(session, payment, discount);
+            }
+
+            var (estimate, program, offlineCapped) = Estimate(session, payment, request.PromoCode, request.DiscountCard, Guid.CreateVersion7().ToString(), spendingLimit: true);
             return new QuoteResponse
             {
                 CheckId = check.CheckId,
@@ -333,6 +340,7 @@ internal sealed partial class CheckService
                 Source = IsEstimateOnly(session) ? DataSource.OfflineEstimate : DataSource.Central,
                 MinorPerPoint = program?.MinorPerPoint ?? 100,
                 TotalMinor = check.TotalMinor,
+                DiscountMinor = discount,
             };
         }
     }
@@ -347,6 +355,7 @@ internal sealed partial class CheckService
         (long Max, string Binding, string Description) limit;
         string? cardNumber;
         Loyalty.CardSnapshot? card;
+        long discount;
         // A check is committed once, so its id (a UUIDv7 too) names the sale: the agent keeps the
         // committed check in the sale's outbox row and finds it by that id with no other index.
         var operationId = session.Check.CheckId;
@@ -376,21 +385,17 @@ internal sealed partial class CheckService
             cardNumber = session.CardNumber;
             card = session.Card;
             var minorPerPoint = ProgramOf(session)?.MinorPerPoint ?? 100;
-            // Each part is at most SaleLimits.MaxAmountMinor (ValidateParts), so the sum cannot overflow.
-            var paid = payment.CashMinor + payment.BankCardMinor + payment.LegalEntityMinor + payment.InsuranceMinor + checked(payment.Points * minorPerPoint);
-            if (paid != session.Check.TotalMinor)
-            {
-                throw ApiError.Invalid($"payment: the parts add up to {paid} but the check total is {session.Check.TotalMinor} (minor units; one point pays {minorPerPoint})");
-            }
+            discount = DiscountOf(session);
+            CheckPaid(session, payment, discount);
 
             // What the central service will be sent, checked by the rules it applies: a sale it
             // would refuse for its form is refused here, before anything is acknowledged.
             if (session.CardNumber is not null)
             {
-                var form = SaleOf(session, payment, minorPerPoint, request.PromoCode, null);
+                var form = SaleOf(session, payment, minorPerPoint, request.PromoCode, request.DiscountCard, null);
                 Shared(() => SaleValidator.Sale("sale", form));
             }
-            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, operationId, spendingLimit: payment.Points > 0);
+            (estimate, program, limit) = Estimate(session, payment, request.PromoCode, request.DiscountCard, operationId, spendingLimit: payment.Points > 0);
 
             if (payment.Points > 0)
             {
@@ -418,7 +423,7 @@ internal sealed partial class CheckService
             {
                 var offline = authorization == RedemptionAuthorization.OfflineAllowance || IsEstimateOnly(session);
                 var now = _time.GetUtcNow();
-                var sale = SaleOf(session, payment, program?.MinorPerPoint ?? 100, request.PromoCode, authorizationId);
+                var sale = SaleOf(session, payment, program?.MinorPerPoint ?? 100, request.PromoCode, request.DiscountCard, authorizationId);
                 var transaction = new Loyalty.TerminalTransaction
                 {
                     TransactionId = operationId,
@@ -458,6 +463,7 @@ internal sealed partial class CheckService
                     Pending = offline && cardNumber is not null,
                     Explanation = { estimate.Explanation },
                     Redemption = authorization,
+                    DiscountMinor = discount,
                 };
             }
         }
@@ -659,7 +665,7 @@ internal sealed partial class CheckService
     }
 
     private (SaleEstimate Estimate, ProgramInfo? Program, (long Max, string Binding, string Description) Limit) Estimate(
-        CheckSession session, PaymentSplit payment, string? promoCode, string transactionId, bool spendingLimit)
+        CheckSession session, PaymentSplit payment, string? promoCode, bool discountCard, string transactionId, bool spendingLimit)
     {
         var card = session.Card;
         if (card is null || session.CardNumber is null)
@@ -679,17 +685,17 @@ internal sealed partial class CheckService
         // This terminal's points-paying sales on the card that the snapshot cannot contain yet.
         var unsyncedVersion = _store.UnsyncedVersion;
         SaleEstimate estimate;
-        if (session.LastEstimate is { } last && last.Version == session.Version && last.Payment.Equals(payment) && last.PromoCode == (promoCode ?? string.Empty)
+        if (session.LastEstimate is { } last && last.Version == session.Version && last.Payment.Equals(payment) && last.PromoCode == (promoCode ?? string.Empty) && last.DiscountCard == discountCard
             && last.Unsynced == unsyncedVersion && last.Estimate is SaleEstimate reusable)
         {
             estimate = reusable;
         }
         else
         {
-            var sale = SaleOf(session, payment, program.MinorPerPoint, promoCode, null);
+            var sale = SaleOf(session, payment, program.MinorPerPoint, promoCode, discountCard, null);
             var input = new EstimateInput(program.ProgramId, card, sale, _time.GetUtcNow(), transactionId) { Unsynced = _store.UnsyncedSpendsOf(session.CardNumber) };
             estimate = _estimator.EstimateSale(input);
-            session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, unsyncedVersion, estimate);
+            session.LastEstimate = (session.Version, payment.Clone(), promoCode ?? string.Empty, discountCard, unsyncedVersion, estimate);
         }
 
         var limit = (estimate.MaxSpendable, estimate.BindingLimit, estimate.BindingDescription);
@@ -709,6 +715,36 @@ internal sealed partial class CheckService
         }
 
         return (estimate, program, limit);
+    }
+
+    /// <summary>
+    /// The discount of the attached card's discount-card mode (INV-HP-R2) on the check, as the
+    /// rules engine computes it from the cached account state: the central service applies the
+    /// same engine to the same sale, so both take the same amount off. 0 for a bonus card.
+    /// </summary>
+    private long DiscountOf(CheckSession session)
+    {
+        if (session.Card is not { } card || session.CardNumber is null || session.Check.Lines.Count == 0 || ProgramOf(session) is not { } program)
+        {
+            return 0;
+        }
+
+        var sale = SaleOf(session, new PaymentSplit(), program.MinorPerPoint, null, false, null);
+        return _estimator.DiscountOf(new EstimateInput(program.ProgramId, card, sale, _time.GetUtcNow(), "discount:" + session.Check.CheckId));
+    }
+
+    /// <summary>The payment parts must add up to the check's total less a discount card's discount.</summary>
+    private void CheckPaid(CheckSession session, PaymentSplit payment, long discount)
+    {
+        var minorPerPoint = ProgramOf(session)?.MinorPerPoint ?? 100;
+        // Each part is at most SaleLimits.MaxAmountMinor (ValidateParts), so the sum cannot overflow.
+        var paid = payment.CashMinor + payment.BankCardMinor + payment.LegalEntityMinor + payment.InsuranceMinor + checked(payment.Points * minorPerPoint);
+        var due = session.Check.TotalMinor - discount;
+        if (paid != due)
+        {
+            var what = discount > 0 ? $"the check total {session.Check.TotalMinor} less the discount card's {discount} is {due}" : $"the check total is {session.Check.TotalMinor}";
+            throw ApiError.Invalid($"payment: the parts add up to {paid} but {what} (minor units; one point pays {minorPerPoint})");
+        }
     }
 
     private bool IsEstimateOnly(CheckSession session) => !session.CardFromCentral || !_connectivity.MayCallCentral;
@@ -781,6 +817,9 @@ internal sealed partial class CheckService
         }
     }
 
+    /// <summary>A cached card's figures at another instant, from its cached account state (offline balance as of a date).</summary>
+    public PosAgent.Rules.AccountSummary? SummarizeAt(Loyalty.CardSnapshot snapshot, DateTimeOffset at) => _estimator.SummarizeAt(snapshot, at);
+
     public CardSummary Summarize(Loyalty.CardSnapshot snapshot, bool fromCentral)
     {
         var program = _estimator.FindProgram(snapshot.ProgramId);
@@ -804,6 +843,8 @@ internal sealed partial class CheckService
             OfflineAllowanceLeft = snapshot.State == Loyalty.CardState.Active ? OfflineAllowanceLeft(snapshot.CardNumber, snapshot, program) : 0,
             Source = fromCentral ? DataSource.Central : DataSource.OfflineEstimate,
             AsOf = snapshot.AsOf,
+            DiscountCardMode = snapshot.Mode == Loyalty.AccountMode.DiscountCard,
+            DiscountLevel = snapshot.Mode == Loyalty.AccountMode.DiscountCard ? snapshot.DiscountLevel : string.Empty,
         };
     }
 
@@ -900,9 +941,9 @@ internal sealed partial class CheckService
         session.Card is null || session.CardNumber is null ? null : _estimator.FindProgram(session.Card.ProgramId) ?? _estimator.ProgramForCard(session.CardNumber);
 
     /// <summary>The sale as the central service gets it: the check's lines and the payment parts.</summary>
-    private static Loyalty.Sale SaleOf(CheckSession session, PaymentSplit payment, long minorPerPoint, string? promoCode, string? authorizationId)
+    private static Loyalty.Sale SaleOf(CheckSession session, PaymentSplit payment, long minorPerPoint, string? promoCode, bool discountCard, string? authorizationId)
     {
-        var sale = new Loyalty.Sale { PromoCode = promoCode ?? string.Empty, AuthorizationId = authorizationId ?? string.Empty };
+        var sale = new Loyalty.Sale { PromoCode = promoCode ?? string.Empty, AuthorizationId = authorizationId ?? string.Empty, DiscountCardUsed = discountCard };
         sale.Lines.AddRange(session.Check.Lines.Select(ToSaleLine));
         AddPayment(sale, Loyalty.PaymentKind.Cash, payment.CashMinor);
         AddPayment(sale, Loyalty.PaymentKind.BankCard, payment.BankCardMinor);

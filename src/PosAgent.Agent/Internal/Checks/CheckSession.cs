@@ -43,7 +43,7 @@ internal sealed class CheckSession
     /// The last estimate, valid while <see cref="Version"/>, the payment, the promo code and the
     /// terminal's unsynced spends (their version) are unchanged.
     /// </summary>
-    public (int Version, PaymentSplit Payment, string PromoCode, long Unsynced, object Estimate)? LastEstimate { get; set; }
+    public (int Version, PaymentSplit Payment, string PromoCode, bool DiscountCard, long Unsynced, object Estimate)? LastEstimate { get; set; }
 
     public void Changed()
     {

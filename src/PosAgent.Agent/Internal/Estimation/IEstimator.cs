@@ -53,8 +53,18 @@ internal interface IEstimator
     /// <summary>Null when the category is known to at least one loaded program (or none is loaded); else why not.</summary>
     string? ValidateCategory(string category);
 
+    /// <summary>The discount a discount-card account (INV-HP-R2) gets on the sale's lines; 0 for a bonus account or an unknown one.</summary>
+    long DiscountOf(EstimateInput input);
+
     /// <summary>Estimates a sale; throws <see cref="ApiError"/> when the program refuses the input.</summary>
     SaleEstimate EstimateSale(EstimateInput input);
+
+    /// <summary>
+    /// Balance, usable and pending points of a cached card as they will stand at <paramref name="at"/>
+    /// if nothing else happens (lots activated or expired by then); null when the card's program or
+    /// account state is not cached.
+    /// </summary>
+    PosAgent.Rules.AccountSummary? SummarizeAt(CardSnapshot card, DateTimeOffset at);
 
     /// <summary>The card number formats of the loaded programs, for the scanner driver.</summary>
     IReadOnlyList<PosAgent.Devices.Scanning.LoyaltyCardFormat> CardFormats();

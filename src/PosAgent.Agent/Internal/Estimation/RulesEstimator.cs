@@ -156,6 +156,48 @@ internal sealed class RulesEstimator : IEstimator
         return engine.WithPromised(state, promised);
     }
 
+    public long DiscountOf(EstimateInput input)
+    {
+        if (!_programs.TryGetValue(input.ProgramId, out var entry))
+        {
+            return 0;
+        }
+
+        var state = StateFor(entry.Engine, input.Card, input.At);
+        if (state.Mode != AccountMode.DiscountCard)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var request = SaleMapping.ToRequest(input.TransactionId, input.At, input.Sale, entry.Engine.Program.MinorUnitsPerUnit);
+            return entry.Engine.Quote(state, request with { PointsToSpend = 0, Payments = [] }).DiscountMinor;
+        }
+        catch (LoyaltyRuleException)
+        {
+            // The sale itself is refused by the estimate with the reason; no discount to show.
+            return 0;
+        }
+    }
+
+    public AccountSummary? SummarizeAt(Loyalty.CardSnapshot card, DateTimeOffset at)
+    {
+        if (card.AccountStateJson.Length == 0 || !_programs.TryGetValue(card.ProgramId, out var entry))
+        {
+            return null;
+        }
+
+        try
+        {
+            return entry.Engine.Summarize(StateFor(entry.Engine, card, at), at);
+        }
+        catch (LoyaltyRuleException)
+        {
+            return null;
+        }
+    }
+
     private static List<EarnExplanation> Explain(SaleQuote quote) =>
         [.. quote.Earn.Select(e => new EarnExplanation { RuleId = e.RuleId, Description = e.Description, Points = e.Points })];
 

@@ -39,10 +39,12 @@ internal sealed class MemberService
     public async Task<BalanceResponse> GetBalanceAsync(GetBalanceRequest request, CancellationToken cancellationToken)
     {
         var number = CardNumber(request.CardNumber, "card_number");
+        var asOf = AsOf(request.AsOf);
         (bool Answered, Loyalty.CardSnapshot? Value, string? Reason) answer;
         try
         {
-            answer = await _central.TryCallAsync((c, ct) => c.GetCardSnapshotAsync(new Loyalty.GetCardSnapshotRequest { CardNumber = number }, ct), _options.Sync.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+            var call = new Loyalty.GetCardSnapshotRequest { CardNumber = number, AsOf = asOf is { } at ? Timestamp.FromDateTimeOffset(at) : null };
+            answer = await _central.TryCallAsync((c, ct) => c.GetCardSnapshotAsync(call, ct), _options.Sync.AttemptTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound)
         {
@@ -55,13 +57,32 @@ internal sealed class MemberService
 
         if (answer is { Answered: true, Value: { } snapshot })
         {
-            _cards.Put(snapshot);
+            if (asOf is null)
+            {
+                // Figures as of another instant are the answer, not what the card has now: not cached.
+                _cards.Put(snapshot);
+            }
+
             return new BalanceResponse { Card = _checks.Summarize(snapshot, fromCentral: true) };
         }
 
         if (_cards.Find(number) is { } cached)
         {
-            return new BalanceResponse { Card = _checks.Summarize(cached, fromCentral: false) };
+            var card = _checks.Summarize(cached, fromCentral: false);
+            if (asOf is { } at)
+            {
+                // Offline: the cached account state carries the lots with their activation and
+                // expiry, so the engine tells what stands at that instant.
+                var summary = _checks.SummarizeAt(cached, at)
+                    ?? throw ApiError.Unavailable($"the balance of card {Masking.Card(number)} as of {at:yyyy-MM-dd HH:mm:ssK} needs the central service or a cached account state, and neither is at hand ({answer.Reason}); try again when the connection is back");
+                card.Balance = summary.Balance;
+                card.Usable = summary.Usable;
+                card.Pending = summary.Pending;
+                card.Tier = summary.TierId;
+                card.AsOf = Timestamp.FromDateTimeOffset(at);
+            }
+
+            return new BalanceResponse { Card = card };
         }
 
         throw ApiError.Unavailable($"the balance of card {Masking.Card(number)} is not known on this terminal and the central service cannot be reached ({answer.Reason}); try again when the connection is back");
@@ -258,6 +279,28 @@ internal sealed class MemberService
         }
 
         return new CardSummary { MaskedNumber = Masking.Card(cardNumber), State = CardState.Active, Source = DataSource.Central };
+    }
+
+    /// <summary>The balance's optional instant, within the range the central service accepts.</summary>
+    private DateTimeOffset? AsOf(Timestamp? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Seconds < Timestamp.FromDateTimeOffset(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero)).Seconds || value.Nanos is < 0 or > 999_999_999)
+        {
+            throw ApiError.Invalid("as_of: must be a valid instant from 2000-01-01 on");
+        }
+
+        var at = value.ToDateTimeOffset();
+        if (at > _time.GetUtcNow().AddYears(10))
+        {
+            throw ApiError.Invalid("as_of: must be at most 10 years ahead");
+        }
+
+        return at;
     }
 
     private static string AccountKey(string memberId) => "account-of-member:" + memberId;

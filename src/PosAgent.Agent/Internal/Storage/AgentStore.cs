@@ -43,6 +43,12 @@ internal enum OutboxState
     Pending = 0,
     Synced = 1,
     Parked = 2,
+
+    /// <summary>
+    /// Refused by the central service while the POS waited for the answer (a rewards exchange):
+    /// the POS was told, so it is final and no alarm (neither pending nor parked).
+    /// </summary>
+    Refused = 3,
 }
 
 /// <summary>The central service's verdict on one operation.</summary>
@@ -646,13 +652,13 @@ internal sealed class AgentStore : IDisposable
 
                     answered.Add(outcome.OperationId);
 
-                    if (outcome.State == OutboxState.Synced)
+                    if (outcome.State == OutboxState.Parked)
                     {
-                        synced++;
+                        parked++;
                     }
                     else
                     {
-                        parked++;
+                        synced++;
                     }
 
                     overspent += outcome.OverspentPoints;
@@ -835,7 +841,7 @@ internal sealed class AgentStore : IDisposable
             command.CommandText = "DELETE FROM offline_redemptions WHERE confirmed = 1 AND created_at < $before";
             command.ExecuteNonQuery();
             // The newest row always stays, so rowids (the commit order) are never reused.
-            command.CommandText = "DELETE FROM outbox WHERE state = 1 AND synced_at < $before AND seq < (SELECT MAX(seq) FROM outbox)";
+            command.CommandText = "DELETE FROM outbox WHERE state IN (1, 3) AND synced_at < $before AND seq < (SELECT MAX(seq) FROM outbox)";
             var deleted = command.ExecuteNonQuery();
             command.CommandText = "DELETE FROM sale_check_ids WHERE op_id NOT IN (SELECT op_id FROM outbox)";
             command.ExecuteNonQuery();

@@ -350,11 +350,12 @@ internal sealed partial class SyncWorker
             return null;
         }
 
-        Process([operation], response);
+        // The caller tells the POS the answer, a refusal too: that is no parked operation to alarm about.
+        Process([operation], response, answeredToPos: true);
         return response.Results[0];
     }
 
-    private (int Synced, int Parked, string? Error) Process(IReadOnlyList<PendingOperation> batch, Loyalty.SubmitTransactionsResponse response)
+    private (int Synced, int Parked, string? Error) Process(IReadOnlyList<PendingOperation> batch, Loyalty.SubmitTransactionsResponse response, bool answeredToPos = false)
     {
         if (response.Results.Count != batch.Count)
         {
@@ -376,6 +377,12 @@ internal sealed partial class SyncWorker
                 // Points spent offline on a sale the central service refused are points given away:
                 // the overspend the offline allowance bounds.
                 var overspent = operation.Offline && operation.EstimatedSpent > 0 ? operation.EstimatedSpent : 0;
+                if (answeredToPos)
+                {
+                    outcomes.Add(new SyncOutcome(operation.OperationId, OutboxState.Refused, result.ToByteArray(), error, overspent));
+                    continue;
+                }
+
                 outcomes.Add(new SyncOutcome(operation.OperationId, OutboxState.Parked, result.ToByteArray(), error, overspent));
                 parkedOps.Add((operation, error));
             }

@@ -48,6 +48,8 @@ internal sealed class AdminGrpcService(
 
     public override Task<CardSnapshot> AssignTier(AssignTierRequest request, ServerCallContext context) => accounts.AssignTierAsync(request, context.CancellationToken);
 
+    public override Task<CardSnapshot> SetCardMode(SetCardModeRequest request, ServerCallContext context) => accounts.SetModeAsync(request, context.CancellationToken);
+
     public override async Task<ProtoProgram> LoadProgram(LoadProgramRequest request, ServerCallContext context)
     {
         RequestValidator.Text("definition_json", request.DefinitionJson, 1_000_000, required: true);

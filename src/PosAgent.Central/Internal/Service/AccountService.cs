@@ -55,6 +55,11 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
             AccountStateJson = AccountStateJson.Serialize(till),
             ChangeCursor = cursor,
             Counters = SnapshotInstant.Counters(engine.Counters(state, at)),
+            Mode = state.Mode == Rules.AccountMode.DiscountCard ? Contracts.Loyalty.V1.AccountMode.DiscountCard : Contracts.Loyalty.V1.AccountMode.Bonus,
+            DiscountLevel = state.Mode == Rules.AccountMode.DiscountCard ? state.DiscountLevel ?? string.Empty : string.Empty,
+            DiscountPercent = state.Mode == Rules.AccountMode.DiscountCard
+                ? (int)(engine.Program.Definition.DiscountCard?.Levels.FirstOrDefault(l => l.Id == state.DiscountLevel)?.Percent ?? 0)
+                : 0,
         };
         snapshot.Lots.AddRange(till.Lots.Select(SnapshotInstant.Lot));
         return snapshot;
@@ -494,6 +499,20 @@ internal sealed class AccountService(ILoyaltyStore store, ProgramCatalog program
 
             return (op, card);
         }).ConfigureAwait(false);
+        return await SnapshotAsync(request.CardNumber, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>INV-HP-R1: bonus or discount card, switched by the member's written request.</summary>
+    public async Task<CardSnapshot> SetModeAsync(SetCardModeRequest request, CancellationToken cancellationToken)
+    {
+        var mode = request.Mode switch
+        {
+            Contracts.Loyalty.V1.AccountMode.Bonus => Rules.AccountMode.Bonus,
+            Contracts.Loyalty.V1.AccountMode.DiscountCard => Rules.AccountMode.DiscountCard,
+            _ => throw new RequestValidationException("mode", "must be ACCOUNT_MODE_BONUS or ACCOUNT_MODE_DISCOUNT_CARD"),
+        };
+        await CardOperationAsync(request.CardNumber, "mode " + mode, cancellationToken, (engine, state, card, at) =>
+            (engine.SwitchMode(state, mode, at, request.WrittenRequest), card)).ConfigureAwait(false);
         return await SnapshotAsync(request.CardNumber, cancellationToken).ConfigureAwait(false);
     }
 

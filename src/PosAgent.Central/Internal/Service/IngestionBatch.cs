@@ -2,6 +2,7 @@ using Google.Protobuf;
 using PosAgent.Central.Internal.Security;
 using PosAgent.Central.Storage;
 using PosAgent.Contracts.Loyalty.V1;
+using PosAgent.Rules;
 
 namespace PosAgent.Central.Internal.Service;
 
@@ -41,8 +42,21 @@ internal sealed class IngestionBatch(Caller caller, IList<TerminalTransaction> t
 
     public Dictionary<string, AccountRecord> Updated { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Refunds' original sales that were folded out of their account's state, from the order archive (#17).</summary>
+    public Dictionary<string, OrderRecord> ArchivedOriginals { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>For each changed account: the orders folded out of its state, to archive.</summary>
+    public Dictionary<string, IReadOnlyList<OrderRecord>> Folded { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The archive rows of the orders folded out of the changed accounts.</summary>
+    public List<ArchivedOrder> ArchiveRows() =>
+        [.. Folded.Where(f => Updated.ContainsKey(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal)
+            .SelectMany(f => f.Value.Select(o => new ArchivedOrder(o.TransactionId, f.Key, o.At, AccountStateJson.SerializeOrder(o))))];
+
     public void Reset()
     {
+        ArchivedOriginals.Clear();
+        Folded.Clear();
         Array.Clear(Answers);
         FirstIndex.Clear();
         Pending.Clear();

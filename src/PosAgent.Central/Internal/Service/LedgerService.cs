@@ -67,6 +67,7 @@ internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog 
                 }
 
                 await s.UpdateAccountsAsync(batch.Updates(), ct).ConfigureAwait(false);
+                await s.ArchiveOrdersAsync(batch.ArchiveRows(), ct).ConfigureAwait(false);
                 await s.InsertEntriesAsync(batch.Entries(), ct).ConfigureAwait(false);
                 await s.DeleteHoldsAsync(batch.QuotedAuthorizations(), ct).ConfigureAwait(false);
                 return batch.Results();
@@ -211,9 +212,25 @@ internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog 
         }
 
         var accounts = await s.GetAccountsAsync(batch.Groups.Keys, forUpdate: lockAccounts, ct).ConfigureAwait(false);
+        await ReadArchivedOriginalsAsync(s, batch, ct).ConfigureAwait(false);
         foreach (var account in accounts.Values)
         {
             ApplyToAccount(batch, account);
+        }
+    }
+
+    /// <summary>Refunded sales folded out of their account's state (#17) come back from the order archive.</summary>
+    private static async Task ReadArchivedOriginalsAsync(IStoreSession s, IngestionBatch batch, CancellationToken ct)
+    {
+        if (batch.SaleOf.Count == 0)
+        {
+            return;
+        }
+
+        var archived = await s.GetArchivedOrdersAsync(batch.SaleOf.Values.Select(o => o.TransactionId).ToList(), ct).ConfigureAwait(false);
+        foreach (var (id, row) in archived)
+        {
+            batch.ArchivedOriginals[id] = AccountStateJson.DeserializeOrder(row.OrderJson);
         }
     }
 
@@ -228,6 +245,8 @@ internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog 
         }
 
         var accounts = await s.GetAccountsAsync(changed, forUpdate: true, ct).ConfigureAwait(false);
+        // Another writer may have folded a refund's original since the snapshot.
+        await ReadArchivedOriginalsAsync(s, batch, ct).ConfigureAwait(false);
         foreach (var account in accounts.Values)
         {
             ApplyToAccount(batch, account);
@@ -261,7 +280,14 @@ internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog 
             var at = tx.BusinessTime.ToDateTimeOffset();
             try
             {
-                var op = Apply(engine, state, tx, at, batch.SaleOf.GetValueOrDefault(i));
+                var original = batch.SaleOf.GetValueOrDefault(i);
+                if (original is not null && batch.ArchivedOriginals.TryGetValue(original.TransactionId, out var archived))
+                {
+                    // A refund of a sale folded out of the state: the order comes back for it (folded again below).
+                    state = engine.RestoreOrder(state, archived);
+                }
+
+                var op = Apply(engine, state, tx, at, original);
                 state = op.State;
                 changed = true;
                 batch.Answers[i] = ProtoMapping.Result(tx.TransactionId, at, now, account.AccountId, op);
@@ -274,8 +300,18 @@ internal sealed partial class LedgerService(ILoyaltyStore store, ProgramCatalog 
             }
         }
 
+        batch.Folded.Remove(account.AccountId);
         if (changed)
         {
+            // Orders past the detail horizon leave the state for the archive (#17): the state, and
+            // the time to apply the next sale, stay bounded however many orders the card has.
+            var fold = engine.FoldHistory(state, now);
+            state = fold.State;
+            if (fold.Folded.Count > 0)
+            {
+                batch.Folded[account.AccountId] = fold.Folded;
+            }
+
             var summary = engine.Summarize(state, now);
             batch.Updated[account.AccountId] = account with
             {

@@ -134,6 +134,20 @@ internal static class SchemaMigrations
         CREATE INDEX ix_stores_chain ON stores (chain_id);
         """;
 
+    /// <summary>
+    /// Orders folded out of account states (#17: a card's state, and the time to apply a sale to
+    /// it, must not grow with every order): the state keeps recent orders and summaries, and the
+    /// folded order records wait here for a refund of one of them. One row per sale, keyed by its
+    /// transaction id; rewritten when a refunded order is folded again.
+    /// </summary>
+    private const string V6OrderArchive = """
+        CREATE TABLE order_archive (
+            transaction_id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            business_time BIGINT NOT NULL,
+            order_json TEXT NOT NULL);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", V1Common.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
@@ -141,6 +155,7 @@ internal static class SchemaMigrations
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
         new(5, "terminal scope and store chains", V5TerminalScope),
+        new(6, "order archive for folded card history", V6OrderArchive),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -150,5 +165,6 @@ internal static class SchemaMigrations
         new(3, "redemption holds", V3RedemptionHolds),
         new(4, "ledger index for card history pages", V4LedgerAccountHistoryIndex),
         new(5, "terminal scope and store chains", V5TerminalScope),
+        new(6, "order archive for folded card history", V6OrderArchive),
     ];
 }

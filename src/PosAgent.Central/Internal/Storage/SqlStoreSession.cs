@@ -377,6 +377,37 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
             cancellationToken);
     }
 
+    public async Task ArchiveOrdersAsync(IReadOnlyList<ArchivedOrder> orders, CancellationToken cancellationToken)
+    {
+        // Few rows per batch (an account folds what aged past the horizon since its last sale).
+        await using var command = Command();
+        command.CommandText =
+            "INSERT INTO order_archive (transaction_id, account_id, business_time, order_json) VALUES (@id, @account, @at, @json) " +
+            "ON CONFLICT (transaction_id) DO UPDATE SET order_json = excluded.order_json";
+        foreach (var o in orders)
+        {
+            command.Parameters.Clear();
+            SqlParams.Add(command, "@id", o.TransactionId);
+            SqlParams.Add(command, "@account", o.AccountId);
+            SqlParams.Add(command, "@at", o.BusinessTime);
+            SqlParams.Add(command, "@json", o.OrderJson);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, ArchivedOrder>> GetArchivedOrdersAsync(IReadOnlyCollection<string> transactionIds, CancellationToken cancellationToken)
+    {
+        if (transactionIds.Count == 0)
+        {
+            return new Dictionary<string, ArchivedOrder>();
+        }
+
+        await using var command = Command();
+        command.CommandText = $"SELECT transaction_id, account_id, business_time, order_json FROM order_archive WHERE {dialect.InList(command, "transaction_id", transactionIds.Distinct(StringComparer.Ordinal).ToList())}";
+        var rows = await ReadAllAsync(command, r => new ArchivedOrder(r.GetString(0), r.GetString(1), SqlParams.Time(r, 2), r.GetString(3)), cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(o => o.TransactionId, StringComparer.Ordinal);
+    }
+
     public async Task InsertEntriesAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         // SQLite: one prepared single-row INSERT re-bound per entry; PostgreSQL: multi-row INSERTs,
@@ -495,6 +526,12 @@ internal sealed class SqlStoreSession(SqlDialect dialect, DbConnection connectio
         command.CommandText = $"DELETE FROM redemption_holds WHERE {dialect.InList(command, "authorization_id", authorizationIds)}";
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<bool> AnyExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT authorization_id FROM redemption_holds WHERE expires_at <= @now LIMIT 1", c => SqlParams.Add(c, "@now", now), r => r.GetString(0), cancellationToken).ConfigureAwait(false)).Count > 0;
+
+    public Task<int> DeleteAllExpiredHoldsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM redemption_holds WHERE expires_at <= @now", c => SqlParams.Add(c, "@now", now), cancellationToken);
 
     public Task<int> DeleteExpiredHoldsAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(

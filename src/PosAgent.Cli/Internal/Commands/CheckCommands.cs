@@ -143,7 +143,7 @@ internal static class CheckCommands
         {
             using var agent = context.ConnectToAgent();
             var id = context.Parse.GetValue(checkId)!;
-            var request = new QuoteRequest { CheckId = id, PromoCode = context.Parse.GetValue(payment.Promo) ?? string.Empty };
+            var request = new QuoteRequest { CheckId = id, PromoCode = context.Parse.GetValue(payment.Promo) ?? string.Empty, DiscountCard = context.Parse.GetValue(payment.DiscountCard) };
             if (payment.AnyGiven(context))
             {
                 request.Payment = await payment.BuildAsync(context, agent, id, ct).ConfigureAwait(false);
@@ -181,6 +181,7 @@ internal static class CheckCommands
                 CheckId = id,
                 Payment = await payment.BuildAsync(context, agent, id, ct).ConfigureAwait(false),
                 PromoCode = context.Parse.GetValue(payment.Promo) ?? string.Empty,
+                DiscountCard = context.Parse.GetValue(payment.DiscountCard),
                 PrintReceipt = context.Parse.GetValue(print),
             }, ct).ConfigureAwait(false);
             context.Write(response, Render.Commit);

@@ -22,6 +22,8 @@ internal sealed class PaymentOptions
 
     public Option<string?> Promo { get; } = new("--promo") { Description = "Promo code on the order.", HelpName = "code" };
 
+    public Option<bool> DiscountCard { get; } = new("--discount-card") { Description = "A discount card is presented (INV-HP-R1: no points on this check)." };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Points);
@@ -30,6 +32,7 @@ internal sealed class PaymentOptions
         command.Options.Add(LegalEntity);
         command.Options.Add(Insurance);
         command.Options.Add(Promo);
+        command.Options.Add(DiscountCard);
         Points.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string?>();
@@ -57,7 +60,7 @@ internal sealed class PaymentOptions
     /// <summary>The split, completed with cash; asks the agent for the total and points' worth first.</summary>
     public async Task<PaymentSplit> BuildAsync(CommandContext context, AgentConnection agent, string checkId, CancellationToken cancellationToken)
     {
-        var baseline = await agent.CallAsync(AgentApi.Quote, new QuoteRequest { CheckId = checkId, PromoCode = context.Parse.GetValue(Promo) ?? string.Empty }, cancellationToken).ConfigureAwait(false);
+        var baseline = await agent.CallAsync(AgentApi.Quote, new QuoteRequest { CheckId = checkId, PromoCode = context.Parse.GetValue(Promo) ?? string.Empty, DiscountCard = context.Parse.GetValue(DiscountCard) }, cancellationToken).ConfigureAwait(false);
         var pointsText = context.Parse.GetValue(Points);
         var points = pointsText switch
         {
@@ -75,13 +78,15 @@ internal sealed class PaymentOptions
         };
         var others = split.BankCardMinor + split.LegalEntityMinor + split.InsuranceMinor + (points * minorPerPoint);
         var cash = context.Parse.GetValue(Cash);
-        if (cash is null && others > baseline.TotalMinor)
+        // A discount-card account pays the total less its discount (INV-HP-R2).
+        var due = baseline.TotalMinor - baseline.DiscountMinor;
+        if (cash is null && others > due)
         {
             throw new CliException(CliException.UsageExitCode, "INVALID_ARGUMENT", string.Create(CultureInfo.InvariantCulture,
-                $"The payment parts add up to {Fmt.Money(others, string.Empty)} ({points} points at {minorPerPoint} minor units each), more than the check's total {Fmt.Money(baseline.TotalMinor, string.Empty)}."));
+                $"The payment parts add up to {Fmt.Money(others, string.Empty)} ({points} points at {minorPerPoint} minor units each), more than the check's total {Fmt.Money(due, string.Empty)}{(baseline.DiscountMinor > 0 ? " (after the discount card's discount)" : string.Empty)}."));
         }
 
-        split.CashMinor = cash ?? baseline.TotalMinor - others;
+        split.CashMinor = cash ?? due - others;
         return split;
     }
 }
