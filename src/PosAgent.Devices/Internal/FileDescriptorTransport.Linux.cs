@@ -149,6 +149,14 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
     {
         var fd = _fd;
         _fd = null;
+        if (fd is { IsClosed: false } && _options is { Kind: TransportKind.Serial, Exclusive: true })
+        {
+            // Give up exclusive use as System.IO.Ports does: the flag lives on the tty, not the file,
+            // and would otherwise lock out the next program (a technician's terminal, the simulator's
+            // own check) for as long as the tty lives. A device already gone fails this; nothing to release.
+            _ = Libc.Ioctl(fd, TermiosConst.TIOCNXCL, 0);
+        }
+
         fd?.Dispose();
     }
 
