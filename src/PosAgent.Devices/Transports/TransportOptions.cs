@@ -11,6 +11,12 @@ public enum TransportKind
 
     /// <summary>A raw TCP printer (JetDirect, port 9100).</summary>
     Tcp = 2,
+
+    /// <summary>A USB keyboard-wedge scanner's evdev node, /dev/input/eventN (Linux; grabbed so scans do not reach the focused window).</summary>
+    HidKeyboard = 3,
+
+    /// <summary>A USB HID POS scanner (usage page 0x8C) on hidraw, /dev/hidrawN (Linux).</summary>
+    HidPos = 4,
 }
 
 /// <summary>Which implementation drives a serial port.</summary>
@@ -71,7 +77,7 @@ public sealed class TransportOptions
 
         if (!Enum.IsDefined(Kind))
         {
-            problems.Add($"{device}: transport kind {Kind} is unknown (serial, usbprinter, tcp).");
+            problems.Add($"{device}: transport kind {Kind} is unknown (serial, usbprinter, tcp, hidkeyboard, hidpos).");
         }
 
         if (Kind == TransportKind.Serial)
