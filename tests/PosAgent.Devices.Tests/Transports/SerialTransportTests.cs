@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PosAgent.Devices.Interop;
+using Sim = FirmwareSim.Interop;
 using PosAgent.Devices.Tests.Support;
 using PosAgent.Devices.Transports;
 using PosAgent.TestSupport;
@@ -46,8 +47,8 @@ public abstract class SerialTransportTests(SerialDriver driver) : IDisposable
         var deadline = Stopwatch.GetTimestamp() + (long)(Bound.TotalSeconds * Stopwatch.Frequency);
         while (received.Count < count && Stopwatch.GetTimestamp() < deadline)
         {
-            Libc.PollOne(device.Pty.Master, TermiosConst.POLLIN, 100);
-            var n = Libc.Read(device.Pty.Master, buffer);
+            Sim.Libc.PollOne(device.Pty.Master, Sim.TermiosConst.POLLIN, 100);
+            var n = Sim.Libc.Read(device.Pty.Master, buffer);
             if (n > 0)
             {
                 received.AddRange(buffer.AsSpan(0, (int)n).ToArray());
