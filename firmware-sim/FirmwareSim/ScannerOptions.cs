@@ -21,6 +21,19 @@ public enum ScannerSuffix
     None,
 }
 
+/// <summary>How the scanner is attached.</summary>
+public enum ScannerInterface
+{
+    /// <summary>A serial line on a pseudo-terminal (the default).</summary>
+    Serial,
+
+    /// <summary>USB keyboard wedge: evdev key events (struct input_event) written to a FIFO standing in for /dev/input/eventN.</summary>
+    HidKeyboard,
+
+    /// <summary>USB HID POS (usage page 0x8C): scanned data reports written to a FIFO standing in for /dev/hidrawN.</summary>
+    HidPos,
+}
+
 /// <summary>Settings of a <see cref="SimulatedScanner"/>. Validated by <see cref="SimulatedScanner.Start"/>.</summary>
 public sealed class ScannerOptions
 {
@@ -29,6 +42,9 @@ public sealed class ScannerOptions
 
     /// <summary>The stable symlink clients open. Default $TMPDIR/firmware-sim/NAME.</summary>
     public string? LinkPath { get; set; }
+
+    /// <summary>Serial (a pty), or a USB HID scanner (a FIFO carrying evdev events or HID POS reports). Default serial.</summary>
+    public ScannerInterface Interface { get; set; } = ScannerInterface.Serial;
 
     /// <summary>Line speed in baud; bytes are paced at this rate. Default 9600.</summary>
     public int Baud { get; set; } = DeviceDefaults.Baud;

@@ -20,7 +20,7 @@ public sealed class SimulatedScanner : IAsyncDisposable
     private readonly ScannerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly PtyPort _port;
+    private readonly IScannerLine _port;
     private readonly LinePacer _pacer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _lastReportedBaud;
@@ -31,7 +31,9 @@ public sealed class SimulatedScanner : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _port = new PtyPort(options.ResolvedLinkPath, options.Baud, options.Framing);
+        _port = options.Interface == ScannerInterface.Serial
+            ? new PtyPort(options.ResolvedLinkPath, options.Baud, options.Framing)
+            : new FifoLine(options.ResolvedLinkPath);
         _pacer = new LinePacer(time, options.Baud, options.Framing, options.PaceLine);
         _lastReportedBaud = options.Baud;
     }
@@ -112,7 +114,9 @@ public sealed class SimulatedScanner : IAsyncDisposable
     public async Task<ScanWritten> ScanAsync(string code, Symbology? symbology = null, CancellationToken cancellationToken = default)
     {
         var frame = BuildFrame(code, symbology);
-        var written = await SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        var written = _options.Interface == ScannerInterface.HidPos
+            ? await SendAsync(HidWire.PosReports(Encoding.UTF8.GetBytes(_options.Prefix + code), (symbology ?? _options.DefaultSymbology).AimId()), cancellationToken).ConfigureAwait(false)
+            : await SendAsync(Wire(frame), cancellationToken).ConfigureAwait(false);
         SimLog.Scanned(_logger, Name, symbology ?? _options.DefaultSymbology, code, frame.Length);
         return written;
     }
@@ -123,10 +127,10 @@ public sealed class SimulatedScanner : IAsyncDisposable
         var frame = BuildFrame(code, symbology);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(byteCount);
         SimLog.RawSent(_logger, Name, Math.Min(byteCount, frame.Length), "partial frame");
-        return SendAsync(frame.AsMemory(0, Math.Min(byteCount, frame.Length - 1)).ToArray(), cancellationToken);
+        return SendAsync(Wire(frame.AsMemory(0, Math.Min(byteCount, frame.Length - 1)).ToArray()), cancellationToken);
     }
 
-    /// <summary>Sends arbitrary bytes (garbage, a hand-made frame) at line speed.</summary>
+    /// <summary>Sends arbitrary bytes (garbage, a hand-made frame) at line speed; for a HID scanner, raw records or reports as they are.</summary>
     public Task<ScanWritten> SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
         SimLog.RawSent(_logger, Name, bytes.Length, "raw");
@@ -157,6 +161,17 @@ public sealed class SimulatedScanner : IAsyncDisposable
                 throw new InvalidOperationException($"Scanner '{Name}' is unplugged: replug it before scanning.");
             }
 
+            if (_options.Interface != ScannerInterface.Serial)
+            {
+                // USB: no line to pace, no baud to get wrong.
+                if (!_port.Write(frame, cancellationToken))
+                {
+                    throw new InvalidOperationException($"Scanner '{Name}' was unplugged while sending.");
+                }
+
+                return new ScanWritten(frame, _time.GetTimestamp(), false);
+            }
+
             var garbled = CheckBaud();
             var bytes = garbled ? LineGarbler.Garble(frame) : frame;
             var chunk = _pacer.BytesPer(TimeSpan.FromMilliseconds(2));
@@ -177,6 +192,10 @@ public sealed class SimulatedScanner : IAsyncDisposable
             _writeGate.Release();
         }
     }
+
+    /// <summary>A serial frame as it goes on this scanner's interface (keystrokes for a keyboard wedge).</summary>
+    private byte[] Wire(byte[] frame) =>
+        _options.Interface == ScannerInterface.HidKeyboard ? HidWire.Keystrokes(frame, _time.GetUtcNow()) : frame;
 
     private bool CheckBaud()
     {

@@ -329,6 +329,9 @@ public sealed class DeviceOptions
     /// <summary>Scanner line speed. Default 9600.</summary>
     public int ScannerBaud { get; set; } = AgentDefaults.ScannerBaud;
 
+    /// <summary>Serial driver of both devices: "auto" (own termios on Linux, System.IO.Ports on Windows), "termios" (Linux only) or "serialport". Default "auto".</summary>
+    public string SerialDriver { get; set; } = "auto";
+
     /// <summary>Receipt printer: a serial/USB device path, or "tcp://host:9100". Default null: none.</summary>
     public string? PrinterPath { get; set; }
 
@@ -365,6 +368,15 @@ public sealed class DeviceOptions
         if (ScannerBaud is < 1200 or > 115200)
         {
             problems.Add($"devices.scannerBaud: {ScannerBaud} must be 1200..115200");
+        }
+
+        if (!Enum.TryParse<PosAgent.Devices.Transports.SerialDriver>(SerialDriver, ignoreCase: true, out var driver) || !Enum.IsDefined(driver) || int.TryParse(SerialDriver, out _))
+        {
+            problems.Add($"devices.serialDriver: '{SerialDriver}' must be auto, termios or serialport");
+        }
+        else if (driver == PosAgent.Devices.Transports.SerialDriver.Termios && !OperatingSystem.IsLinux())
+        {
+            problems.Add("devices.serialDriver: termios exists on Linux only (use auto or serialport)");
         }
 
         if (PrinterBaud is < 1200 or > 115200)

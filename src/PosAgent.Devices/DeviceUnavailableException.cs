@@ -15,6 +15,12 @@ public sealed class DeviceUnavailableException : IOException
     {
     }
 
+    public DeviceUnavailableException(string device, string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Device = device;
+    }
+
     public DeviceUnavailableException()
         : this(string.Empty, 0, "The device is unavailable.")
     {

@@ -1,5 +1,5 @@
 using PosAgent.Devices;
-using PosAgent.Devices.Interop;
+using FirmwareSim.Interop;
 using PosAgent.TestSupport;
 
 namespace FirmwareSim.Tests;

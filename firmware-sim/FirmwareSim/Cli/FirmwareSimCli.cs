@@ -15,6 +15,7 @@ internal static class FirmwareSimCli
     private static readonly Option<string?> PrinterLink = new("--printer-link") { Description = "Symlink path for the printer (default: DIR/printer for a lane, $TMPDIR/firmware-sim/printer alone)" };
     private static readonly Option<int> ScannerBaud = new("--scanner-baud") { Description = "Scanner line speed; bytes are paced at this rate", DefaultValueFactory = _ => DeviceDefaults.Baud };
     private static readonly Option<int> PrinterBaud = new("--printer-baud") { Description = "Printer line speed; bytes are paced at this rate", DefaultValueFactory = _ => DeviceDefaults.Baud };
+    private static readonly Option<ScannerInterface> Interface = new("--interface") { Description = "How the scanner is attached: Serial (a pty), HidKeyboard (evdev key events) or HidPos (HID POS reports); HID scanners write to a FIFO at the scanner link the agent reads as /dev/input/eventN or /dev/hidrawN", DefaultValueFactory = _ => ScannerInterface.Serial };
     private static readonly Option<ScannerSuffix> Suffix = new("--suffix") { Description = "What the scanner sends after each code", DefaultValueFactory = _ => ScannerSuffix.Cr };
     private static readonly Option<bool> Aim = new("--aim") { Description = "Put AIM symbology ids (]E0, ]C0, ]Q1 ...) before each code" };
     private static readonly Option<string> Prefix = new("--prefix") { Description = "A fixed prefix before each code", DefaultValueFactory = _ => string.Empty };
@@ -44,11 +45,11 @@ internal static class FirmwareSimCli
             Start a device or a lane, point the agent at the printed paths, then type codes to scan them and
             commands to inject faults (type help). Ctrl+C stops and removes the device paths.
             """);
-        var scanner = new Command("scanner", "Start one scanner on a pseudo-terminal") { ScannerLink, ScannerBaud, Suffix, Aim, Prefix, DefaultSymbology, NoPacing, Control, Web, WebBind, WebToken, Verbose };
+        var scanner = new Command("scanner", "Start one scanner on a pseudo-terminal (or a FIFO as a USB HID scanner)") { ScannerLink, Interface, ScannerBaud, Suffix, Aim, Prefix, DefaultSymbology, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         scanner.SetAction((result, ct) => RunAsync(result, ScannerOnly: true, PrinterOnly: false, ct));
         var printer = new Command("printer", "Start one ESC/POS printer on a pseudo-terminal and TCP port 9100") { PrinterLink, PrinterBaud, TcpPort, NoTcp, NoSerial, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         printer.SetAction((result, ct) => RunAsync(result, ScannerOnly: false, PrinterOnly: true, ct));
-        var lane = new Command("lane", "Start a scanner and a printer together") { Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose };
+        var lane = new Command("lane", "Start a scanner and a printer together") { Dir, ScannerLink, Interface, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose };
         lane.SetAction((result, ct) => RunAsync(result, ScannerOnly: false, PrinterOnly: false, ct));
         var scenario = new Command("run-scenario", "Start a lane, run a scenario file (scans, waits, faults, expectations), exit 0 if it held") { ScenarioFile, Dir, ScannerLink, PrinterLink, ScannerBaud, PrinterBaud, Suffix, Aim, Prefix, DefaultSymbology, TcpPort, NoTcp, TcpBind, Buffer, Width, Output, NoPacing, Control, Web, WebBind, WebToken, Verbose, KeepRunning };
         scenario.SetAction(RunScenarioAsync);
@@ -157,6 +158,7 @@ internal static class FirmwareSimCli
                     new ScannerOptions
                     {
                         LinkPath = result.GetValue(ScannerLink) ?? (dir is null ? null : Path.Combine(dir, "scanner")),
+                        Interface = result.GetValue(Interface),
                         Baud = result.GetValue(ScannerBaud),
                         Suffix = result.GetValue(Suffix),
                         AimPrefix = result.GetValue(Aim),

@@ -1,5 +1,5 @@
 using PosAgent.Devices;
-using PosAgent.Devices.Interop;
+using FirmwareSim.Interop;
 
 namespace FirmwareSim.Internal;
 
@@ -24,7 +24,7 @@ internal enum LinkRead
 /// slave, unplugging closes the master (the /dev/pts node vanishes, a client reading gets EIO) and
 /// removes the link.
 /// </summary>
-internal sealed class PtyPort : IDeviceLink, IDisposable
+internal sealed class PtyPort : IDeviceLink, IScannerLine
 {
     private readonly Lock _gate = new();
     private readonly int _baud;

@@ -29,7 +29,8 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
     {
         cancellationToken.ThrowIfCancellationRequested();
         Close();
-        var fd = SafeFileDescriptorHandle.Open(_options.Path, TermiosConst.O_RDWR | TermiosConst.O_NOCTTY | TermiosConst.O_NONBLOCK);
+        var access = _options.Kind is TransportKind.HidKeyboard or TransportKind.HidPos ? TermiosConst.O_RDONLY : TermiosConst.O_RDWR;
+        var fd = SafeFileDescriptorHandle.Open(_options.Path, access | TermiosConst.O_NOCTTY | TermiosConst.O_NONBLOCK);
         try
         {
             if (_options.Kind == TransportKind.Serial)
@@ -53,7 +54,7 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
 
     public int Read(Span<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var fd = Handle();
+        var fd = OpenHandle();
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var hungUp = false;
         while (true)
@@ -105,7 +106,7 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
 
     public void Write(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var fd = Handle();
+        var fd = OpenHandle();
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (!data.IsEmpty)
         {
@@ -141,7 +142,7 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
     {
         if (_options.Kind == TransportKind.Serial)
         {
-            Tty.Flush(Handle(), Name, TermiosConst.TCOFLUSH);
+            Tty.Flush(OpenHandle(), Name, TermiosConst.TCOFLUSH);
         }
     }
 
@@ -149,6 +150,14 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
     {
         var fd = _fd;
         _fd = null;
+        if (fd is { IsClosed: false } && _options is { Kind: TransportKind.Serial, Exclusive: true })
+        {
+            // Give up exclusive use as System.IO.Ports does: the flag lives on the tty, not the file,
+            // and would otherwise lock out the next program (a technician's terminal, the simulator's
+            // own check) for as long as the tty lives. A device already gone fails this; nothing to release.
+            _ = Libc.Ioctl(fd, TermiosConst.TIOCNXCL, 0);
+        }
+
         fd?.Dispose();
     }
 
@@ -159,6 +168,9 @@ internal sealed class FileDescriptorTransport : IDeviceTransport
     private static int RemainingMs(long deadline) =>
         (int)Math.Ceiling(Math.Max(0, deadline - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency);
 
-    private SafeFileDescriptorHandle Handle() =>
+    /// <summary>The open descriptor, or null.</summary>
+    internal SafeFileDescriptorHandle? Handle => _fd is { IsClosed: false } fd ? fd : null;
+
+    private SafeFileDescriptorHandle OpenHandle() =>
         _fd is { IsClosed: false } fd ? fd : throw new DeviceUnavailableException(Name, $"Device '{Name}' is not open.");
 }

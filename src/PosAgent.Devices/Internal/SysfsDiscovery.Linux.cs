@@ -14,6 +14,8 @@ internal sealed class SysfsDiscovery(string sysRoot, string devRoot)
         var found = new List<SerialDeviceInfo>();
         found.AddRange(Scan("class/tty", TransportKind.Serial, byId));
         found.AddRange(Scan("class/usbmisc", TransportKind.UsbPrinter, byId).Where(d => System.IO.Path.GetFileName(d.Path).StartsWith("lp", StringComparison.Ordinal)));
+        found.AddRange(Scan("class/hidraw", TransportKind.HidPos, byId).Where(d => d.VendorId is not null));
+        found.AddRange(Scan("class/input", TransportKind.HidKeyboard, byId).Where(d => d.VendorId is not null && System.IO.Path.GetFileName(d.Path).StartsWith("event", StringComparison.Ordinal)));
         return [.. found.OrderBy(d => d.Path, StringComparer.Ordinal)];
     }
 
@@ -43,7 +45,12 @@ internal sealed class SysfsDiscovery(string sysRoot, string devRoot)
             }
 
             var usb = FindUsbDevice(device);
-            var path = kind == TransportKind.UsbPrinter ? System.IO.Path.Combine(devRoot, "usb", name) : System.IO.Path.Combine(devRoot, name);
+            var path = kind switch
+            {
+                TransportKind.UsbPrinter => System.IO.Path.Combine(devRoot, "usb", name),
+                TransportKind.HidKeyboard => System.IO.Path.Combine(devRoot, "input", name),
+                _ => System.IO.Path.Combine(devRoot, name),
+            };
             yield return new SerialDeviceInfo(
                 path,
                 byId.GetValueOrDefault(name),

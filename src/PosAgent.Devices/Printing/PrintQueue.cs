@@ -179,7 +179,7 @@ public sealed class PrintQueue : IDisposable
     }
 
     /// <summary>The journal mode and synchronous level (2 = FULL) the queue runs with, as SQLite reports them: the tests hold them to the documented durability.</summary>
-    internal (string JournalMode, long Synchronous) StorageSettings()
+    public (string JournalMode, long Synchronous) StorageSettings()
     {
         lock (_gate)
         {

@@ -59,9 +59,9 @@ public sealed class ScannerOptions
         }
 
         problems.AddRange(Transport.Validate(name));
-        if (Transport.Kind != TransportKind.Serial)
+        if (Transport.Kind is not (TransportKind.Serial or TransportKind.HidKeyboard or TransportKind.HidPos))
         {
-            problems.Add($"{name}: a scanner needs a serial transport.");
+            problems.Add($"{name}: a scanner needs a serial, HID keyboard-wedge or HID POS transport.");
         }
 
         if (!Enum.IsDefined(Suffix))

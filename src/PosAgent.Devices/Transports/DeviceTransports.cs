@@ -18,8 +18,10 @@ public static class DeviceTransports
         return options.Kind switch
         {
             TransportKind.Tcp => new TcpTransport(options),
+            TransportKind.Serial when options.ResolvedSerialDriver == SerialDriver.SerialPort => new SerialPortTransport(options),
+            TransportKind.HidKeyboard or TransportKind.HidPos when OperatingSystem.IsLinux() => new HidTransport(options),
             _ when OperatingSystem.IsLinux() => new FileDescriptorTransport(options),
-            _ => throw new PlatformNotSupportedException($"{device}: {options.Kind} transport is implemented for Linux only."),
+            _ => throw new PlatformNotSupportedException($"{device}: {options.Kind} transport is implemented for Linux only (serial ports on Windows use the SerialPort driver)."),
         };
     }
 }

@@ -20,4 +20,29 @@ public sealed class AgentOptionsTests
 
     [Fact]
     public void Validate_NonLoopbackWithOptIn_Passes() => new AgentOptions { TcpPort = 5000, TcpAddress = "0.0.0.0", AllowNonLoopback = true }.Validate();
+
+    [Theory]
+    [InlineData("usb")]
+    [InlineData("2")]
+    public void Validate_UnknownSerialDriver_RefusedNamingTheSetting(string driver)
+    {
+        var options = new AgentOptions();
+        options.Devices.SerialDriver = driver;
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains($"devices.serialDriver: '{driver}' must be auto, termios or serialport", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("Termios")]
+    [InlineData("serialport")]
+    public void Validate_KnownSerialDriver_Passes(string driver)
+    {
+        var options = new AgentOptions();
+        options.Devices.SerialDriver = driver;
+
+        options.Validate();
+    }
 }

@@ -15,11 +15,17 @@ public sealed class LaneDeviceTests : IAsyncLifetime
 
     public Task DisposeAsync() => _lane.DisposeAsync().AsTask();
 
-    [Fact]
-    public async Task ScannedCard_AttachesToOpenCheckAndReceiptPrintsOnThePrinter()
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("serialport")]
+    public async Task ScannedCard_AttachesToOpenCheckAndReceiptPrintsOnThePrinter(string serialDriver)
     {
         var card = TestCards.Csm(201);
-        await using var agent = await TestAgent.StartAsync(_lane.Directory, _lane.Configure);
+        await using var agent = await TestAgent.StartAsync(_lane.Directory, options =>
+        {
+            _lane.Configure(options);
+            options.Devices.SerialDriver = serialDriver;
+        });
         agent.Parts.Cards.Put(TestCards.CsmSnapshot(card, 500, DateTimeOffset.UtcNow));
         var printed = new TaskCompletionSource<FirmwareSim.Receipt>(TaskCreationOptions.RunContinuationsAsynchronously);
         _lane.Printer.ReceiptCompleted += (_, r) => printed.TrySetResult(r);

@@ -1,5 +1,6 @@
 using System.Text;
 using PosAgent.Devices.Interop;
+using Sim = FirmwareSim.Interop;
 
 namespace PosAgent.Devices.Tests.Interop;
 
@@ -19,13 +20,13 @@ public sealed class PseudoTerminalTests
     [InlineData(1200, SerialFraming.EightNoneTwo, FlowControl.None)]
     public void ConfigureRaw_OnSlave_MasterSeesSameSettings(int baud, SerialFraming framing, FlowControl flow)
     {
-        using var pty = PseudoTerminal.Open();
+        using var pty = Sim.PseudoTerminal.Open();
         using var slave = SafeFileDescriptorHandle.Open(pty.SlavePath, OpenFlags);
 
         Tty.ConfigureRaw(slave, pty.SlavePath, baud, framing, flow);
 
-        var seen = Tty.GetAttributes(pty.Master, "master");
-        Assert.Equal(baud, Tty.GetBaud(seen));
+        var seen = Sim.Tty.GetAttributes(pty.Master, "master");
+        Assert.Equal(baud, Sim.Tty.GetBaud(seen));
         Assert.Equal(framing == SerialFraming.SevenEvenOne ? TermiosConst.CS7 : TermiosConst.CS8, seen.ControlFlags & TermiosConst.CSIZE);
         Assert.Equal(framing == SerialFraming.EightNoneTwo, (seen.ControlFlags & TermiosConst.CSTOPB) != 0);
         Assert.Equal(framing == SerialFraming.SevenEvenOne, (seen.ControlFlags & TermiosConst.PARENB) != 0);
@@ -50,12 +51,12 @@ public sealed class PseudoTerminalTests
     [Fact]
     public void WriteOnMaster_PollAndReadOnSlave_ReceivesBytesUnchanged()
     {
-        using var pty = PseudoTerminal.Open();
+        using var pty = Sim.PseudoTerminal.Open();
         using var slave = SafeFileDescriptorHandle.Open(pty.SlavePath, OpenFlags);
         Tty.ConfigureRaw(slave, pty.SlavePath, 9600, SerialFraming.EightNoneOne, FlowControl.None);
         var sent = Encoding.ASCII.GetBytes("]E04006381333931\r\n");
 
-        Assert.Equal(sent.Length, Libc.Write(pty.Master, sent));
+        Assert.Equal(sent.Length, Sim.Libc.Write(pty.Master, sent));
         var revents = Libc.PollOne(slave, TermiosConst.POLLIN, 5000);
         Assert.True((revents & TermiosConst.POLLIN) != 0, $"poll revents {revents}");
         var buffer = new byte[64];
@@ -67,9 +68,9 @@ public sealed class PseudoTerminalTests
     [Fact]
     public void ReadOnMaster_AfterSlaveClosed_ReportsHangUp()
     {
-        using var pty = PseudoTerminal.Open();
+        using var pty = Sim.PseudoTerminal.Open();
 
-        var revents = Libc.PollOne(pty.Master, TermiosConst.POLLIN, 0);
+        var revents = Sim.Libc.PollOne(pty.Master, TermiosConst.POLLIN, 0);
 
         Assert.True((revents & TermiosConst.POLLHUP) != 0, $"poll revents {revents}");
     }
@@ -85,8 +86,8 @@ public sealed class PseudoTerminalTests
     [Fact]
     public void ConfigureRaw_UnsupportedBaud_Throws()
     {
-        using var pty = PseudoTerminal.Open();
+        using var pty = Sim.PseudoTerminal.Open();
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => Tty.ConfigureRaw(pty.Master, pty.SlavePath, 12345, SerialFraming.EightNoneOne, FlowControl.None));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Sim.Tty.ConfigureRaw(pty.Master, pty.SlavePath, 12345, SerialFraming.EightNoneOne, FlowControl.None));
     }
 }

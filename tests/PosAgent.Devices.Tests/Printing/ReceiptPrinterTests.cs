@@ -6,8 +6,11 @@ using Sim = FirmwareSim;
 
 namespace PosAgent.Devices.Tests.Printing;
 
-/// <summary>The printer driver against firmware-sim's printer on a real pty (and its TCP port).</summary>
-public sealed class ReceiptPrinterTests : IAsyncLifetime
+/// <summary>
+/// The printer driver against firmware-sim's printer on a real pty (and its TCP port); run once per
+/// serial driver (<see cref="ReceiptPrinterTermiosTests"/>, <see cref="ReceiptPrinterSerialPortTests"/>).
+/// </summary>
+public abstract class ReceiptPrinterTests(SerialDriver driver) : IAsyncLifetime
 {
     private static readonly TimeSpan Resume = TimeSpan.FromSeconds(2);
     private readonly TempDirectory _dir = new("pa-prn-");
@@ -51,7 +54,7 @@ public sealed class ReceiptPrinterTests : IAsyncLifetime
         var printer = new ReceiptPrinter(new PrinterOptions
         {
             Name = "lane1-printer",
-            Transport = new TransportOptions { Kind = kind, Path = path ?? _dir.File("printer"), Baud = baud },
+            Transport = new TransportOptions { Kind = kind, Path = path ?? _dir.File("printer"), Baud = baud, SerialDriver = driver },
             Profile = PrinterProfile.Known["epson-80mm-42-wpc1251"],
             QueuePath = _dir.File(queue),
             StatusPollInterval = TimeSpan.FromMilliseconds(200),
@@ -324,3 +327,9 @@ public sealed class ReceiptPrinterTests : IAsyncLifetime
         Assert.True(printer.IsConnected);
     }
 }
+
+/// <summary>The printer tests over the own termios transport (the Linux default).</summary>
+public sealed class ReceiptPrinterTermiosTests() : ReceiptPrinterTests(SerialDriver.Termios);
+
+/// <summary>The printer tests over System.IO.Ports (the Windows default).</summary>
+public sealed class ReceiptPrinterSerialPortTests() : ReceiptPrinterTests(SerialDriver.SerialPort);

@@ -5,20 +5,27 @@ using PosAgent.TestSupport;
 
 namespace PosAgent.Devices.Tests.Scanning;
 
-/// <summary>The scanner driver on a real pseudo-terminal reached through a symlink, as in production.</summary>
-public sealed class BarcodeScannerTests : IDisposable
+/// <summary>
+/// The scanner driver on a real pseudo-terminal reached through a symlink, as in production; run
+/// once per serial driver (<see cref="BarcodeScannerTermiosTests"/>, <see cref="BarcodeScannerSerialPortTests"/>).
+/// </summary>
+public abstract class BarcodeScannerTests(SerialDriver driver) : IDisposable
 {
     private readonly TempDirectory _dir = new("pa-scan-");
     private readonly EventRecorder _events = new();
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private BarcodeScanner CreateSut(string path, TimeProvider? time = null, Action<ScannerOptions>? configure = null)
     {
         var options = new ScannerOptions
         {
             Name = "lane1-scanner",
-            Transport = new TransportOptions { Path = path, Baud = 9600 },
+            Transport = new TransportOptions { Path = path, Baud = 9600, SerialDriver = driver },
             CardFormats = { new LoyaltyCardFormat { Name = "CSM", Length = 16, Prefixes = ["7789"], CheckDigit = CardCheckDigit.Luhn } },
             PartialFrameTimeout = TimeSpan.FromMilliseconds(400),
         };
@@ -177,7 +184,7 @@ public sealed class BarcodeScannerTests : IDisposable
         using var _ = device;
         var log = new LogSignal(eventId: 6010, count: 2);
         using var scanner = new BarcodeScanner(
-            new ScannerOptions { Name = "lane1-scanner", Transport = new TransportOptions { Path = device.Path, Baud = 9600 } },
+            new ScannerOptions { Name = "lane1-scanner", Transport = new TransportOptions { Path = device.Path, Baud = 9600, SerialDriver = driver } },
             logger: log);
         scanner.EventRaised += _events.Add;
         scanner.Start();
@@ -211,6 +218,12 @@ public sealed class BarcodeScannerTests : IDisposable
         Assert.Contains("prefix", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The scanner tests over the own termios transport (the Linux default).</summary>
+public sealed class BarcodeScannerTermiosTests() : BarcodeScannerTests(SerialDriver.Termios);
+
+/// <summary>The scanner tests over System.IO.Ports (the Windows default).</summary>
+public sealed class BarcodeScannerSerialPortTests() : BarcodeScannerTests(SerialDriver.SerialPort);
 
 /// <summary>A logger that completes <see cref="Reached"/> once an event id has been logged <c>count</c> times.</summary>
 internal sealed class LogSignal(int eventId, int count) : Microsoft.Extensions.Logging.ILogger<BarcodeScanner>

@@ -6,8 +6,11 @@ using Sim = FirmwareSim;
 
 namespace PosAgent.Devices.Tests.Scanning;
 
-/// <summary>The scanner driver against firmware-sim's scanner: paced bytes, its faults, its framing options.</summary>
-public sealed class SimulatedScannerTests : IAsyncLifetime
+/// <summary>
+/// The scanner driver against firmware-sim's scanner: paced bytes, its faults, its framing options;
+/// run once per serial driver (<see cref="SimulatedScannerTermiosTests"/>, <see cref="SimulatedScannerSerialPortTests"/>).
+/// </summary>
+public abstract class SimulatedScannerTests(SerialDriver driver) : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("pa-sscan-");
     private readonly EventRecorder _events = new();
@@ -45,7 +48,7 @@ public sealed class SimulatedScannerTests : IAsyncLifetime
         _driver = new BarcodeScanner(new ScannerOptions
         {
             Name = "sim-lane",
-            Transport = new TransportOptions { Path = _sim.LinkPath, Baud = driverBaud },
+            Transport = new TransportOptions { Path = _sim.LinkPath, Baud = driverBaud, SerialDriver = driver },
             Suffix = suffix,
             Prefix = prefix,
             // Generous: on a loaded machine the simulator's paced writes can pause mid-frame for hundreds of ms.
@@ -139,3 +142,9 @@ public sealed class SimulatedScannerTests : IAsyncLifetime
         Assert.Equal("4006381333931", (await _events.Next<ScanEvent>()).Data);
     }
 }
+
+/// <summary>The simulated-scanner tests over the own termios transport (the Linux default).</summary>
+public sealed class SimulatedScannerTermiosTests() : SimulatedScannerTests(SerialDriver.Termios);
+
+/// <summary>The simulated-scanner tests over System.IO.Ports (the Windows default).</summary>
+public sealed class SimulatedScannerSerialPortTests() : SimulatedScannerTests(SerialDriver.SerialPort);

@@ -1,4 +1,4 @@
-using PosAgent.Devices.Interop;
+using FirmwareSim.Interop;
 
 namespace PosAgent.Devices.Tests.Support;
 

@@ -66,6 +66,32 @@ public sealed class DeviceDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public void Find_HidScannerByVendorAndProduct_ListsItsHidrawAndEventNodes()
+    {
+        var discovery = Arrange();
+        var scanner = Dir("sys", "devices", "pci0", "usb1", "1-4");
+        Write(scanner, "idVendor", "0c2e");
+        Write(scanner, "idProduct", "0b61");
+        Write(scanner, "product", "Honeywell Scanner");
+        var hid = Dir("sys", "devices", "pci0", "usb1", "1-4", "1-4:1.0", "0003:0C2E:0B61.0001");
+        Directory.CreateSymbolicLink(Path.Combine(Dir("sys", "class", "hidraw", "hidraw0"), "device"), hid);
+        var input = Dir("sys", "devices", "pci0", "usb1", "1-4", "1-4:1.0", "0003:0C2E:0B61.0001", "input", "input7");
+        Directory.CreateSymbolicLink(Path.Combine(Dir("sys", "class", "input", "event7"), "device"), input);
+        Directory.CreateSymbolicLink(Path.Combine(Dir("sys", "class", "input", "input7"), "device"), input);
+        var builtIn = Dir("sys", "devices", "platform", "i8042", "serio0", "input", "input1");
+        Directory.CreateSymbolicLink(Path.Combine(Dir("sys", "class", "input", "event1"), "device"), builtIn);
+
+        var all = discovery.List();
+        var found = DeviceDiscovery.Find(all, "0C2E", "0B61", kind: null);
+
+        Assert.Equal(2, found.Count);
+        Assert.Contains(found, d => d.Kind == TransportKind.HidPos && d.Path.EndsWith("/dev/hidraw0", StringComparison.Ordinal));
+        Assert.Contains(found, d => d.Kind == TransportKind.HidKeyboard && d.Path.EndsWith("/dev/input/event7", StringComparison.Ordinal));
+        Assert.DoesNotContain(all, d => d.Path.EndsWith("event1", StringComparison.Ordinal) || d.Path.EndsWith("input7", StringComparison.Ordinal));
+        Assert.Single(DeviceDiscovery.Find(all, "0c2e", "0b61", TransportKind.HidPos));
+    }
+
+    [Fact]
     public void List_RealSysfs_DoesNotThrowAndListsOnlyExistingNodes()
     {
         var devices = DeviceDiscovery.List();

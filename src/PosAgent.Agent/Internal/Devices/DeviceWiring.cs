@@ -55,7 +55,7 @@ internal sealed class DeviceWiring : IDisposable
         var printerOptions = new PrinterOptions
         {
             Name = "printer",
-            Transport = Transport(path, _options.PrinterBaud),
+            Transport = Transport(path, _options.PrinterBaud, _options.SerialDriver),
             Profile = profile,
             QueuePath = Path.Combine(dataDirectory, "print-queue.db"),
             QueueFileMode = groupReadable ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead : UnixFileMode.UserRead | UnixFileMode.UserWrite,
@@ -75,7 +75,7 @@ internal sealed class DeviceWiring : IDisposable
             return;
         }
 
-        var scannerOptions = new ScannerOptions { Name = "scanner", Transport = Transport(path, _options.ScannerBaud) };
+        var scannerOptions = new ScannerOptions { Name = "scanner", Transport = Transport(path, _options.ScannerBaud, _options.SerialDriver) };
         foreach (var program in estimator.CardFormats())
         {
             scannerOptions.CardFormats.Add(program);
@@ -95,7 +95,7 @@ internal sealed class DeviceWiring : IDisposable
         _printer?.Driver.Dispose();
     }
 
-    private static TransportOptions Transport(string path, int baud)
+    private static TransportOptions Transport(string path, int baud, string serialDriver)
     {
         if (path.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase))
         {
@@ -104,7 +104,7 @@ internal sealed class DeviceWiring : IDisposable
 
         return path.StartsWith("/dev/usb/lp", StringComparison.Ordinal)
             ? new TransportOptions { Kind = TransportKind.UsbPrinter, Path = path }
-            : new TransportOptions { Kind = TransportKind.Serial, Path = path, Baud = baud };
+            : new TransportOptions { Kind = TransportKind.Serial, Path = path, Baud = baud, SerialDriver = System.Enum.Parse<SerialDriver>(serialDriver, ignoreCase: true) };
     }
 
     private void OnDeviceEvent(DeviceEvent deviceEvent, DeviceKind kind)

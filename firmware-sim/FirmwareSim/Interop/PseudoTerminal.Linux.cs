@@ -1,4 +1,6 @@
-namespace PosAgent.Devices.Interop;
+using PosAgent.Devices;
+
+namespace FirmwareSim.Interop;
 
 /// <summary>
 /// A pseudo-terminal master with its slave path. The pair is made raw from the master at once
