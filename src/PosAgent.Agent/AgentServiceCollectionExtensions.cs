@@ -153,14 +153,16 @@ public static class AgentServiceCollectionExtensions
             }
         });
 
-        // The hosted services, in start order (they stop in the reverse order).
+        // The hosted services, in start order (they stop in the reverse order). The loops are added with
+        // AddSingleton: AddHostedService de-duplicates by implementation type, so every AgentLoop after
+        // the first would be dropped silently.
         services.TryAddSingleton<AgentEndpoints>();
         services.TryAddSingleton<AgentStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<AgentStartup>());
-        services.AddHostedService(sp => new AgentLoop(sp.GetRequiredService<SyncWorker>().RunAsync));
-        services.AddHostedService(sp => new AgentLoop(sp.GetRequiredService<CacheRefresher>().RunAsync));
-        services.AddHostedService(sp => new AgentLoop(sp.GetRequiredService<CommitLog>().RunAsync));
-        services.AddHostedService(sp => new AgentLoop(sp.GetRequiredService<StoreWatch>().RunAsync));
+        services.AddSingleton<IHostedService>(sp => new AgentLoop(sp.GetRequiredService<SyncWorker>().RunAsync));
+        services.AddSingleton<IHostedService>(sp => new AgentLoop(sp.GetRequiredService<CacheRefresher>().RunAsync));
+        services.AddSingleton<IHostedService>(sp => new AgentLoop(sp.GetRequiredService<CommitLog>().RunAsync));
+        services.AddSingleton<IHostedService>(sp => new AgentLoop(sp.GetRequiredService<StoreWatch>().RunAsync));
         services.AddHostedService(sp => new DeviceService(sp.GetRequiredService<DeviceWiring>(), sp.GetRequiredService<IEstimator>(), Time(sp), sp.GetRequiredService<ILoggerFactory>()));
         return services;
     }

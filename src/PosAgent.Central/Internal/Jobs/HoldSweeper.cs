@@ -27,6 +27,8 @@ internal sealed class HoldSweeper : IAsyncDisposable
     /// <summary>The run the latest tick started (tests await it after moving the clock).</summary>
     public Task LastTick { get; private set; } = Task.CompletedTask;
 
+    private int _disposed;
+
     /// <summary>Sweeps every <paramref name="interval"/> from now on.</summary>
     public HoldSweeper Start(TimeSpan interval)
     {
@@ -47,6 +49,12 @@ internal sealed class HoldSweeper : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stopped by the host's hosted service and disposed again with the container.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
