@@ -57,6 +57,31 @@ public sealed class CommitLogTests
         Assert.Empty(_logger.Lines);
     }
 
+    [Fact]
+    public async Task RunningAgent_CommitLineWrittenAtTheNextTick_TheHostRunsTheLoop()
+    {
+        // The loop must run inside the real host, not only when a test calls RunAsync: the agent's
+        // hosted loops were once de-duplicated by type, and only the first one ran.
+        using var dir = new TempDirectory();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new LinesProvider(_logger)));
+        await using var agent = await Support.TestAgent.StartAsync(dir, time: _time, loggerFactory: loggers);
+        var check = await agent.Client.OpenCheckAsync(new Contracts.PosAgent.V1.OpenCheckRequest()).WithTimeout();
+        check = await agent.Client.AddLineAsync(new Contracts.PosAgent.V1.AddLineRequest { CheckId = check.CheckId, Name = "Consultation", Category = "medical", UnitPriceMinor = 50_000, Quantity = 1 }).WithTimeout();
+        var sale = await agent.Client.CommitAsync(new Contracts.PosAgent.V1.CommitRequest { CheckId = check.CheckId, Payment = new Contracts.PosAgent.V1.PaymentSplit { CashMinor = 50_000 } }).WithTimeout();
+
+        _time.Advance(CommitLog.Interval);
+        await _logger.WaitForAsync(line => line.StartsWith("Committed sale " + sale.OperationId, StringComparison.Ordinal)).WithTimeout();
+    }
+
+    private sealed class LinesProvider(LinesLogger logger) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>Keeps the formatted lines; a test can wait for a number of them.</summary>
     private sealed class LinesLogger : ILogger
     {
@@ -76,6 +101,14 @@ public sealed class CommitLogTests
         {
             _lines.Enqueue(formatter(state, exception));
             _written.Release();
+        }
+
+        public async Task WaitForAsync(Func<string, bool> match)
+        {
+            while (!_lines.Any(match))
+            {
+                await _written.WaitAsync();
+            }
         }
 
         public async Task WaitForAsync(int count)
