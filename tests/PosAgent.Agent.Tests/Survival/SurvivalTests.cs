@@ -149,19 +149,16 @@ public sealed class SurvivalTests : IAsyncLifetime
             o.Sync.PollInterval = TimeSpan.FromMilliseconds(200);
         });
         var operations = new List<string>();
-        var latencies = new List<double>();
         for (var i = 0; i < 40; i++)
         {
-            var watch = Stopwatch.StartNew();
             operations.Add(await CheckoutAsync(agent.Client, card).WithTimeout());
-            latencies.Add(watch.Elapsed.TotalMilliseconds);
         }
 
+        // That no checkout calls the network once the breaker is open is proved by counted calls
+        // (CheckoutCallTests), not by timing these: a shared CI machine makes any latency bound flaky.
         var status = await agent.Client.GetStatusAsync().WithTimeout();
         Assert.Equal(ConnectivityState.Offline, status.Central.State);
         Assert.Equal(40, status.Outbox.Pending);
-        // Once the breaker is open no checkout waits for the network: the last 30 stay local.
-        Assert.True(latencies.Skip(10).Max() < 300, $"checkout latencies while offline: {string.Join(", ", latencies.Select(l => l.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
 
         await _central.StartAsync();
         var synced = await Waits.UntilSyncedAsync(agent.Client, SyncTimeout);
